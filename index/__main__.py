@@ -1,0 +1,40 @@
+"""python -m index build [DIR]: sync the index with a folder of articles."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .articles import ArticleError
+from .embedder import load_embedder
+from .store import Store, StoreError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m index", description="Build or update the article index (incremental)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="index new and changed articles, drop deleted ones")
+    build.add_argument("folder", nargs="?", default="seeds", help="folder of .txt articles (default: seeds)")
+    build.add_argument("--persist-dir", help="index folder (default: QA_PERSIST_DIR or .qa-index)")
+    build.add_argument("--chroma-url", help="use a Chroma server instead (default: QA_CHROMA_URL)")
+    build.add_argument("--model", help="embedding model: hub name or local path (default: QA_EMBED_MODEL)")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    try:
+        store = Store(args.persist_dir, url=args.chroma_url)
+        report = store.sync(args.folder, load_embedder(args.model), progress=not args.quiet)
+    except (ArticleError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in report.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

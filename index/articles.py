@@ -1,0 +1,168 @@
+"""Read article files: decode them, find the title and dateline, and mark the content worth indexing."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# Bumped whenever parsing or chunking changes, so a re-sync re-indexes every article.
+PIPELINE_VERSION = "1"
+
+# Lines that link to other stories ("Baca Juga: ...") are navigation, not content.
+_LINK_LINE = re.compile(
+    r"^\s*(baca\s+juga|selanjutnya|menarik\s+dibaca|lihat\s+juga|simak\s+juga|tonton\s+juga|"
+    r"berita\s+terkait|artikel\s+terkait|cek\s+berita|read\s+more|see\s+also)\s*:",
+    re.IGNORECASE,
+)
+# "KONTAN.CO.ID - BEIJING. ", "JAKARTA, KOMPAS.com - ", "Sichuan, Kompas - ", "Jakarta (ANTARA) - "
+_DATELINES = (
+    re.compile(r"(?P<source>[A-Z][\w]*(?:\.[\w]+)+|[A-Z]{2,}\w*)\s*[-–—]\s*(?P<place>[A-Z][A-Z .']{1,40}?)\.\s+"),
+    re.compile(r"(?P<place>[A-Z][\w'.]*(?: [A-Z][\w'.]*){0,3}),\s*(?P<source>[A-Z][\w.]{1,30})\s*[-–—]\s+"),
+    re.compile(r"(?P<place>[A-Z][\w'.]*(?: [A-Z][\w'.]*){0,3})\s*\((?P<source>[A-Za-z.]{2,30})\)\s*[-–—]\s+"),
+)
+_END_PUNCT = tuple(".,;:!?\"'”’)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+class ArticleError(ValueError):
+    """An article file that cannot be indexed; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One parsed article. Offsets everywhere point into `text`."""
+
+    name: str
+    text: str
+    digest: str
+    title: str
+    source: str = ""
+    place: str = ""
+    blocks: tuple[tuple[int, int], ...] = ()
+    warning: str = ""
+
+
+def digest_of(raw: bytes) -> str:
+    """Content hash that also changes when the parsing pipeline changes."""
+    return hashlib.sha256(PIPELINE_VERSION.encode() + b"\0" + raw).hexdigest()
+
+
+def decode(raw: bytes, name: str) -> tuple[str, str]:
+    """Return (text, warning). UTF-8 (with or without BOM) is expected; Windows-1252/Latin-1 is
+    accepted with a warning. Newlines are normalised as Python's text mode does."""
+    if not raw.strip():
+        raise ArticleError(f"{name}: empty file; add the article's text or remove the file")
+    if b"\x00" in raw:
+        raise ArticleError(f"{name}: binary file, not text; save the article as a UTF-8 .txt file")
+    warning = ""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        warning = f"{name}: not UTF-8, read as Windows-1252; re-save it as UTF-8 to be sure of its accents"
+    if len(_CONTROL.findall(text)) > max(3, len(text) // 100):
+        raise ArticleError(f"{name}: binary file, not text; save the article as a UTF-8 .txt file")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ArticleError(f"{name}: empty file; add the article's text or remove the file")
+    return text, warning
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line without its newline."""
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _is_headline(line: str) -> bool:
+    """A short line of a few words that does not end like a sentence."""
+    words = line.split()
+    return 2 <= len(words) <= 20 and len(line) <= 160 and not line.rstrip().endswith(_END_PUNCT)
+
+
+def _is_heading(line: str) -> bool:
+    """A sub-heading inside the body: a short capitalised line without closing punctuation."""
+    words = line.split()
+    return 1 <= len(words) <= 10 and line[:1].isupper() and not line.rstrip().endswith(_END_PUNCT)
+
+
+def _first_sentence(text: str, limit: int = 80) -> str:
+    sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def parse(raw: bytes, name: str) -> Article:
+    """Parse raw file bytes into an Article, or raise ArticleError with a one-line reason."""
+    text, warning = decode(raw, name)
+    lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
+    title = ""
+    first_s, first_e = lines[0]
+    if len(lines) > 1 and _is_headline(text[first_s:first_e]):
+        title = text[first_s:first_e].strip()
+        lines = lines[1:]
+    blocks: list[tuple[int, int]] = []
+    current: list[int] | None = None
+    for s, e in lines:
+        line = text[s:e]
+        if _LINK_LINE.match(line) or _is_heading(line):
+            current = None
+            continue
+        s += len(line) - len(line.lstrip())
+        e -= len(line) - len(line.rstrip())
+        if current is None:
+            current = [s, e]
+            blocks.append(current)  # type: ignore[arg-type]
+        else:
+            current[1] = e
+    if not blocks:
+        raise ArticleError(f"{name}: no article text after the title; add the body or remove the file")
+    source, place = "", ""
+    start = blocks[0][0]
+    for pattern in _DATELINES:
+        m = pattern.match(text, start)
+        if m and m.end() < blocks[0][1]:
+            source, place = m["source"], m["place"].strip()
+            place = place.title() if place.isupper() else place
+            blocks[0][0] = m.end()
+            break
+    if not title:
+        title = _first_sentence(text[blocks[0][0] : blocks[0][1]])
+    return Article(
+        name=name,
+        text=text,
+        digest=digest_of(raw),
+        title=title,
+        source=source,
+        place=place,
+        blocks=tuple((s, e) for s, e in blocks),
+        warning=warning,
+    )
+
+
+def read_article(path: Path) -> Article:
+    """Read and parse one file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"{path.name}: cannot be read ({exc.strerror}); check its permissions") from exc
+    return parse(raw, path.name)
+
+
+def article_files(folder: Path) -> list[Path]:
+    """The *.txt files of a folder, sorted; a one-line error when there are none."""
+    if not folder.is_dir():
+        raise ArticleError(f"{folder}: no such folder; pass the folder that holds the .txt articles")
+    files = sorted(p for p in folder.glob("*.txt") if p.is_file())
+    if not files:
+        raise ArticleError(f"{folder}: no .txt articles in this folder; add UTF-8 .txt files to index")
+    return files

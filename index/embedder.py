@@ -1,0 +1,133 @@
+"""Sentence-transformers embeddings, with the model's own prompts and an offline fallback."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+OFFLINE_NAME = "offline-subword-v1"
+HUB_TIMEOUT = 3.0
+# E5 models expect these prefixes; many of their hub configs do not declare them.
+_E5_PROMPTS = {"query": "query: ", "document": "passage: "}
+
+
+class EmbedderError(RuntimeError):
+    """A configured embedding model that cannot be used."""
+
+
+@dataclass
+class Embedder:
+    """A loaded model: `name` is what the index records, `mode` is "model" or "offline"."""
+
+    model: Any
+    name: str
+    mode: str
+    reason: str = ""
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions with the model's query prompt, L2-normalised."""
+        return self.model.encode_query(
+            list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+
+    def encode_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed passages with the model's document prompt, L2-normalised."""
+        return self.model.encode_document(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+
+def cache_dir() -> Path:
+    """Where the project keeps what it builds for itself (the offline model)."""
+    base = os.environ.get("QA_CACHE_DIR") or Path(
+        os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")
+    ) / "newsqa"
+    return Path(base)
+
+
+def _hub_reachable(timeout: float = HUB_TIMEOUT) -> bool:
+    """True when the model hub answers within `timeout` seconds (DNS included)."""
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0", "false", "False"):
+        return False
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            urllib.request.urlopen(urllib.request.Request(endpoint, method="HEAD"), timeout=timeout)
+            result.append(True)
+        except urllib.error.HTTPError:
+            result.append(True)  # the hub answered, even if not with 200
+        except Exception:  # noqa: BLE001 - any failure means unreachable
+            result.append(False)
+
+    # A thread, because socket timeouts do not bound name resolution.
+    worker = threading.Thread(target=probe, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return bool(result and result[0])
+
+
+def _load_sentence_transformer(spec: str, **kwargs: Any) -> Any:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(spec, device="cpu", **kwargs)
+    if "e5" in spec.lower() and not model.prompts.get("query"):
+        model.prompts = {**model.prompts, **_E5_PROMPTS}
+    return model
+
+
+def offline_model_path() -> Path:
+    """Build (once) and return the folder of the offline subword model."""
+    from .offline_model import build_offline_model
+
+    path = cache_dir() / OFFLINE_NAME
+    if not (path / "modules.json").exists():
+        build_offline_model(path)
+    return path
+
+
+def load_embedder(spec: str | None = None, *, offline: bool | None = None) -> Embedder:
+    """Load the model named by `spec` (a hub name or a local folder; default `QA_EMBED_MODEL`
+    or multilingual-e5-small). When it cannot be had within seconds, fall back to the offline
+    model and say so in one log line."""
+    spec = spec or os.environ.get("QA_EMBED_MODEL") or DEFAULT_MODEL
+    if offline is None:
+        offline = spec == "offline"
+    reason = "offline mode requested"
+    if not offline:
+        local = Path(spec).expanduser()
+        try:
+            if local.exists():
+                return Embedder(_load_sentence_transformer(str(local)), str(local.resolve()), "model")
+            try:
+                return Embedder(_load_sentence_transformer(spec, local_files_only=True), spec, "model")
+            except Exception:  # noqa: BLE001 - not cached: try the hub next
+                pass
+            if _hub_reachable():
+                return Embedder(_load_sentence_transformer(spec), spec, "model")
+            reason = f"model {spec!r} is not cached and the hub cannot be reached"
+        except Exception as exc:  # noqa: BLE001 - any load failure falls back
+            reason = f"model {spec!r} could not be loaded ({type(exc).__name__}: {str(exc)[:120]})"
+        log.warning("offline mode: %s; using the built-in %s embedding", reason, OFFLINE_NAME)
+    model = _load_sentence_transformer(str(offline_model_path()))
+    return Embedder(model, OFFLINE_NAME, "offline", reason)

@@ -1,0 +1,244 @@
+"""The Chroma collection of chunks: open it, sync it with a folder incrementally, read it back."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .articles import Article, ArticleError, article_files, digest_of, read_article
+from .chunks import chunk_spans
+from .embedder import Embedder
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "articles"
+BATCH = 64
+
+
+class StoreError(RuntimeError):
+    """The index cannot be opened or written; the message says where and what to do."""
+
+
+@dataclass
+class SyncReport:
+    """What a sync did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+    chunks_written: int = 0
+    chunks_total: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for people."""
+        text = (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged; {self.chunks_written} chunks embedded, "
+            f"{self.chunks_total} in the index; {self.seconds:.1f} s"
+        )
+        if self.rebuilt:
+            text += " (rebuilt for a new embedding model)"
+        if self.skipped:
+            text += f"; {len(self.skipped)} skipped"
+        return text
+
+
+def default_persist_dir() -> Path:
+    return Path(os.environ.get("QA_PERSIST_DIR") or ".qa-index")
+
+
+def _client(persist_dir: Path, url: str | None) -> Any:
+    import chromadb
+
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    if url:
+        from urllib.parse import urlparse
+
+        parts = urlparse(url if "://" in url else f"http://{url}")
+        try:
+            client = chromadb.HttpClient(
+                host=parts.hostname or "localhost",
+                port=parts.port or 8000,
+                ssl=parts.scheme == "https",
+                settings=settings,
+            )
+            client.heartbeat()
+            return client
+        except Exception as exc:
+            raise StoreError(
+                f"Chroma server at {url} cannot be reached ({type(exc).__name__}); "
+                "start it (chroma run) or unset QA_CHROMA_URL to use the local index"
+            ) from exc
+    try:
+        persist_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(persist_dir), settings=settings)
+    except Exception as exc:
+        raise StoreError(
+            f"index at {persist_dir} cannot be opened ({type(exc).__name__}: {str(exc)[:100]}); "
+            "check the path is a writable folder, or delete it to rebuild"
+        ) from exc
+
+
+class Store:
+    """A Chroma collection of article chunks, with precomputed embeddings."""
+
+    def __init__(self, persist_dir: Path | str | None = None, url: str | None = None) -> None:
+        """Open the embedded store in `persist_dir`, or the server at `url` (QA_CHROMA_URL)."""
+        self.persist_dir = Path(persist_dir) if persist_dir else default_persist_dir()
+        self.url = url if url is not None else os.environ.get("QA_CHROMA_URL") or None
+        self.client = _client(self.persist_dir, self.url)
+        self._collection: Any = None
+        self.rebuilt = False
+
+    def collection(self, embedder: Embedder | None = None) -> Any:
+        """The chunk collection; with an embedder, (re)created when it was built by another model."""
+        if self._collection is not None and embedder is None:
+            return self._collection
+        try:
+            existing = self.client.get_collection(COLLECTION, embedding_function=None)
+        except Exception:
+            existing = None
+        if embedder is not None and existing is not None:
+            if existing.metadata.get("embed_model") != embedder.name:
+                log.warning(
+                    "index was built with %s, now using %s: rebuilding it",
+                    existing.metadata.get("embed_model"),
+                    embedder.name,
+                )
+                self.client.delete_collection(COLLECTION)
+                existing = None
+                self.rebuilt = True
+        if existing is None:
+            if embedder is None:
+                raise StoreError(
+                    f"no index in {self.url or self.persist_dir}; build it first: python -m index build DIR"
+                )
+            existing = self.client.create_collection(
+                COLLECTION,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embed_model": embedder.name, "dim": embedder.dim},
+            )
+        self._collection = existing
+        return existing
+
+    @property
+    def embed_model(self) -> str:
+        """Name of the model that built the index."""
+        return str(self.collection().metadata.get("embed_model", ""))
+
+    def count(self) -> int:
+        return int(self.collection().count())
+
+    def indexed_articles(self) -> dict[str, str]:
+        """Article file name -> content digest, from each article's first chunk."""
+        got = self.collection().get(where={"chunk_no": 0}, include=["metadatas"])
+        return {m["article"]: m["digest"] for m in got["metadatas"]}
+
+    def sync(self, folder: Path | str, embedder: Embedder, progress: bool = False) -> SyncReport:
+        """Make the index match `folder`: embed new and changed articles, drop deleted ones.
+        Unreadable files are skipped with a warning; their earlier chunks stay."""
+        started = time.perf_counter()
+        files = article_files(Path(folder))
+        report = SyncReport()
+        self.collection(embedder)
+        report.rebuilt = self.rebuilt
+        indexed = self.indexed_articles()
+        todo: list[Article] = []
+        for path in files:
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                report.skipped.append(f"{path.name}: cannot be read ({exc.strerror})")
+                continue
+            if indexed.get(path.name) == digest_of(raw):
+                report.unchanged += 1
+                continue
+            try:
+                article = read_article(path)
+            except ArticleError as exc:
+                report.skipped.append(str(exc))
+                log.warning("skipped %s", exc)
+                continue
+            if article.warning:
+                log.warning("%s", article.warning)
+            todo.append(article)
+            (report.changed if path.name in indexed else report.added).append(path.name)
+        report.chunks_written = self._write(todo, embedder, progress)
+        for article in todo:
+            if article.name in indexed:
+                self._delete({"$and": [{"article": article.name}, {"digest": {"$ne": article.digest}}]})
+        report.removed = sorted(set(indexed) - {p.name for p in files})
+        for name in report.removed:
+            self._delete({"article": name})
+        report.chunks_total = self.count()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _delete(self, where: dict[str, Any]) -> None:
+        self.collection().delete(where=where)
+
+    def _write(self, articles: list[Article], embedder: Embedder, progress: bool) -> int:
+        """Embed and upsert the chunks of `articles` in batches; returns the chunk count."""
+        spans = [(a, chunk_spans(a)) for a in articles]
+        total = sum(len(s) for _, s in spans)
+        if not total:
+            return 0
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not progress)
+        rows = (row for a, s in spans for row in _rows(a, s))
+        while batch := list(itertools.islice(rows, BATCH)):
+            vectors = embedder.encode_documents([r[3] for r in batch])
+            self.collection().upsert(
+                ids=[r[0] for r in batch],
+                documents=[r[1] for r in batch],
+                metadatas=[r[2] for r in batch],
+                embeddings=vectors.tolist(),
+            )
+            bar.update(len(batch))
+        bar.close()
+        return total
+
+    def iter_chunks(self, batch: int = 5000) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every chunk as (id, text, metadata), read in pages."""
+        col = self.collection()
+        for offset in itertools.count(0, batch):
+            got = col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            if len(got["ids"]) < batch:
+                return
+
+    def query(self, vector: Iterable[float], k: int) -> list[tuple[str, float]]:
+        """Nearest chunks to `vector` as (id, cosine similarity)."""
+        col = self.collection()
+        got = col.query(query_embeddings=[list(vector)], n_results=min(k, max(1, col.count())), include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+
+def _rows(
+    article: Article, spans: list[tuple[int, int]]
+) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    """(id, text, metadata, text to embed) for each chunk span of an article."""
+    for no, (start, end) in enumerate(spans):
+        text = article.text[start:end]
+        meta = {
+            "article": article.name,
+            "title": article.title,
+            "digest": article.digest,
+            "chunk_no": no,
+            "start": start,
+            "end": end,
+            "source": article.source,
+            "place": article.place,
+        }
+        yield f"{article.name}#{article.digest[:12]}#{no}", text, meta, f"{article.title}\n{text}"

@@ -1,0 +1,106 @@
+"""The Bot: one object that syncs the index, retrieves, and answers with citations."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from index.embedder import Embedder, load_embedder
+from index.store import Store, SyncReport
+
+from .answer import Answer, extract
+from .question import QuestionError, parse_question
+from .retrieve import HybridRetriever
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+
+# A follow-up leans on the previous question when it points back at it or is too short to
+# stand alone ("and Xi?", "how did he respond?", "dan pertemuan itu?").
+_FOLLOW_UP = re.compile(
+    r"^(and|what about|how about|dan|lalu|kalau|bagaimana dengan)\b|\b(he|she|him|her|his|it|its|they|them|their|"
+    r"that|this|those|there|dia|ia|beliau|mereka|itu|tersebut|nya)\b|\w+nya\b",
+    re.IGNORECASE,
+)
+
+
+class Bot:
+    """Answers questions about a folder of articles, citing the passages it used."""
+
+    def __init__(self, store: Store, embedder: Embedder, report: SyncReport | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.report = report
+        self.retriever = HybridRetriever(store, embedder)
+        self.timings: dict[str, float] = {}
+
+    @classmethod
+    def from_articles(
+        cls,
+        folder: str | Path = "seeds",
+        persist_dir: str | Path | None = None,
+        *,
+        model: str | None = None,
+        chroma_url: str | None = None,
+        embedder: Embedder | None = None,
+        progress: bool = False,
+    ) -> Bot:
+        """Sync the index with `folder` (only new or changed articles are embedded) and return
+        a ready bot. Settings default to QA_PERSIST_DIR, QA_EMBED_MODEL and QA_CHROMA_URL."""
+        store = Store(persist_dir, url=chroma_url)
+        embedder = embedder or load_embedder(model)
+        report = store.sync(folder, embedder, progress=progress)
+        log.info("index: %s", report.summary())
+        return cls(store, embedder, report)
+
+    @classmethod
+    def from_index(
+        cls,
+        persist_dir: str | Path | None = None,
+        *,
+        model: str | None = None,
+        chroma_url: str | None = None,
+    ) -> Bot:
+        """A bot over an existing index, without reading any article folder."""
+        store = Store(persist_dir, url=chroma_url)
+        embedder = load_embedder(model)
+        store.collection(embedder)
+        return cls(store, embedder)
+
+    @property
+    def embedding_mode(self) -> str:
+        """"model" with the configured embedding model, "offline" with the built-in fallback."""
+        return self.embedder.mode
+
+    def articles(self) -> dict[str, str]:
+        """Indexed article file name -> title."""
+        return {m["article"]: m.get("title", "") for m in self.retriever.metas if m.get("chunk_no") == 0}
+
+    def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
+        """Answer `question`; `history` (earlier turns, oldest first) resolves follow-ups.
+        Raises QuestionError for an empty or over-long question."""
+        started = time.perf_counter()
+        parsed = parse_question(question, _context(question, history))
+        chunks = self.retriever.retrieve(parsed.search_text, parsed.terms)
+        t = time.perf_counter()
+        answer = extract(parsed, chunks, self.retriever.idf)
+        self.timings = {**self.retriever.timings, "answer": time.perf_counter() - t,
+                        "total": time.perf_counter() - started}
+        return answer
+
+
+def _context(question: str, history: Sequence[Message] | None) -> str:
+    """The previous user question when `question` is a follow-up to it, else ""."""
+    previous = [m.get("content", "") for m in history or () if m.get("role") == "user"]
+    if not previous or not isinstance(previous[-1], str):
+        return ""
+    if _FOLLOW_UP.search(question) or len(question.split()) <= 3:
+        return previous[-1]
+    return ""
+
+
+__all__ = ["Bot", "QuestionError"]

@@ -1,0 +1,186 @@
+"""English -> Indonesian term translation for answering English questions over Indonesian text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "lexicon_en_id.tsv"
+
+EN_STOPWORDS = frozenset("""
+a about above after again against all also am an and any anybody anyone anything are around as at
+be because been before being below between both but by can cannot could did do does doing done down
+during each either else even ever every few for from further had has have having he her here hers
+herself him himself his how however i if in into is it its itself just let many me more most much
+must my myself neither no nor not now of off often on once only or other others our ours ourselves
+out over own please really same shall she should since so some something such than that the their
+theirs them themselves then there these they this those though through to too under until up upon
+very was we well were what whatever when whenever where whether which while who whoever whom whose
+why will with within without would yet you your yours yourself yourselves
+""".split())
+
+ID_FUNCTION_WORDS = frozenset("""
+yang dan di ke dari apa siapa berapa kapan mengapa kenapa bagaimana dengan untuk itu ini pada adalah
+ialah tidak bukan akan sudah telah sedang juga atau oleh dalam karena saat ketika ia dia mereka kami
+kita saya para sebagai bahwa bisa dapat ada antara lebih seperti hingga sampai sejak tersebut apakah
+manakah dimana mana secara namun tetapi masih belum sang si agar jika kalau
+""".split())
+
+# The dictionary's first translations are often archaic, too literal or the wrong sense for news
+# text (e.g. "call" -> "telepon", "country" -> "desa", "won" -> the Korean currency), and it lacks
+# many common news words, so these entries take precedence over the lexicon file.
+OVERRIDES: dict[str, tuple[str, ...]] = {word: tuple(value.split("|")) for word, value in {
+    "accuse": "menuduh|tuduhan|tuduh", "agreement": "kesepakatan|perjanjian|persetujuan",
+    "aid": "bantuan", "aide": "asisten|ajudan|pembantu", "aircraft": "pesawat",
+    "allow": "mengizinkan|izin", "ambassador": "duta besar|dubes", "america": "amerika|as",
+    "american": "amerika|as", "anniversary": "ulang tahun|peringatan|hut",
+    "announce": "mengumumkan|diumumkan|pengumuman", "approve": "menyetujui|disetujui|persetujuan",
+    "arrest": "ditangkap|menangkap|penangkapan", "assistance": "bantuan",
+    "assistant": "asisten|ajudan|pembantu", "attack": "serangan|menyerang|serang",
+    "billion": "miliar|milyar", "born": "lahir|kelahiran",
+    "broadcast": "siaran|disiarkan|menyiarkan", "build": "dibangun|membangun|bangunan",
+    "call": "panggilan|pembicaraan|percakapan|telepon", "called": "disebut|bernama|dipanggil",
+    "capital": "ibu kota|ibukota|modal", "ceasefire": "gencatan senjata",
+    "ceo": "ceo|direktur utama", "chair": "ketua|kursi", "chairman": "ketua",
+    "chief": "kepala|ketua|pimpinan", "china": "china|tiongkok", "chinese": "china|tiongkok",
+    "city": "kota", "company": "perusahaan|perseroan|firma",
+    "confirm": "mengonfirmasi|membenarkan|konfirmasi", "consensus": "konsensus|kesepakatan",
+    "cooperation": "kerja sama|kerjasama", "country": "negara|negeri",
+    "crash": "kecelakaan|jatuh|tabrakan", "customer": "pelanggan|konsumen", "day": "hari",
+    "dead": "meninggal|tewas|mati|korban", "deal": "kesepakatan|perjanjian",
+    "decide": "memutuskan|keputusan", "decrease": "penurunan|turun|menurun",
+    "deny": "membantah|menyangkal|bantah", "die": "meninggal|tewas|wafat|mati",
+    "diplomat": "diplomat", "disaster": "bencana", "discuss": "membahas|membicarakan|diskusi",
+    "drone": "drone|nirawak", "economic": "ekonomi", "election": "pemilihan|pemilu",
+    "end": "akhir|berakhir|selesai", "energy": "energi|tenaga",
+    "establish": "mendirikan|didirikan|membentuk", "eu": "uni|eropa", "europe": "eropa",
+    "european": "eropa", "find": "menemukan|ditemukan|temukan", "flight": "penerbangan",
+    "foreign": "luar|negeri|asing", "founded": "didirikan|mendirikan|berdiri", "founder": "pendiri",
+    "fuel": "bbm|bahan bakar", "fund": "dana", "global": "global",
+    "government": "pemerintah|pemerintahan", "head": "kepala|ketua|pimpinan",
+    "hold": "menggelar|mengadakan|digelar|memegang", "hour": "jam",
+    "impose": "menjatuhkan|memberlakukan|mengenakan",
+    "increase": "kenaikan|meningkat|naik|peningkatan", "injure": "luka|terluka|cedera",
+    "injured": "luka|terluka|cedera|korban", "invade": "menyerang|menginvasi|invasi",
+    "invasion": "invasi|serangan", "invitation": "undangan", "invite": "undang|mengundang|undangan",
+    "iran": "iran", "kill": "tewas|membunuh|terbunuh|bunuh",
+    "killed": "tewas|terbunuh|meninggal|korban", "korea": "korea", "last": "terakhir|lalu",
+    "leader": "pemimpin|pimpinan", "locate": "terletak|berada|lokasi",
+    "located": "terletak|berada|lokasi|letak", "location": "lokasi|letak|tempat",
+    "long": "lama|panjang", "loss": "kerugian|kehilangan|kekalahan", "low": "rendah",
+    "media": "media", "meet": "bertemu|pertemuan|temu", "meeting": "pertemuan|rapat|bertemu",
+    "military": "militer|tentara", "minister": "menteri", "ministry": "kementerian",
+    "minute": "menit", "money": "uang|dana", "month": "bulan", "north": "utara",
+    "number": "jumlah|angka|nomor", "official": "pejabat|resmi", "old": "tua|lama|usia|berusia",
+    "oppose": "menentang|menolak", "parade": "parade", "partnership": "kemitraan",
+    "people": "orang|warga|rakyat|masyarakat", "percent": "persen", "plane": "pesawat",
+    "poll": "survei|jajak pendapat", "population": "penduduk|populasi|warga",
+    "president": "presiden", "price": "harga", "prime": "perdana", "profit": "laba|keuntungan",
+    "protest": "protes|unjuk rasa|demo", "quote": "dikutip|mengutip|kutipan",
+    "rate": "tingkat|suku|laju|tarif", "relation": "hubungan|relasi",
+    "relations": "hubungan|relasi", "relationship": "hubungan|relasi",
+    "release": "merilis|membebaskan|rilis", "report": "laporan|melaporkan|dilaporkan",
+    "reporter": "wartawan|reporter", "revenue": "pendapatan|penerimaan", "riot": "kerusuhan",
+    "rise": "naik|kenaikan|meningkat", "russia": "rusia", "russian": "rusia", "sale": "penjualan",
+    "sanction": "sanksi", "say": "mengatakan|menyatakan|kata|berkata", "school": "sekolah",
+    "security": "keamanan", "sentence": "vonis|hukuman|divonis",
+    "sign": "menandatangani|ditandatangani|tanda", "spokesman": "juru bicara|jubir",
+    "spokesperson": "juru bicara|jubir", "spokeswoman": "juru bicara|jubir",
+    "stabilise": "penstabil|stabil|menstabilkan", "stabilize": "penstabil|stabil|menstabilkan",
+    "start": "mulai|dimulai|memulai", "state": "negara|keadaan", "stated": "menyatakan|mengatakan",
+    "states": "amerika|negara", "strategic": "strategis", "summit": "ktt|pertemuan puncak",
+    "support": "dukungan|mendukung", "suspect": "tersangka|diduga",
+    "talk": "pembicaraan|perundingan|bicara", "tension": "ketegangan", "theft": "pencurian",
+    "threaten": "mengancam|ancaman", "today": "hari ini|sekarang",
+    "trade": "perdagangan|dagang|niaga", "travel": "perjalanan|bepergian",
+    "troop": "pasukan|tentara", "ukraine": "ukraina", "ukrainian": "ukraina",
+    "united": "serikat|bersatu", "us": "as|amerika|serikat", "video": "video",
+    "visit": "kunjungan|berkunjung|mengunjungi", "war": "perang",
+    "warn": "memperingatkan|peringatan", "warning": "peringatan",
+    "win": "menang|memenangkan|kemenangan", "year": "tahun",
+}.items()}
+
+# Irregular English forms mapped to the headword they should be looked up as.
+IRREGULAR = {
+    "began": "begin", "begun": "begin", "bought": "buy", "brought": "bring", "built": "build",
+    "came": "come", "children": "child", "chose": "choose", "chosen": "choose", "fallen": "fall",
+    "fell": "fall", "fought": "fight", "found": "find", "gave": "give", "given": "give",
+    "held": "hold", "knew": "know", "known": "know", "led": "lead", "lost": "lose", "made": "make",
+    "meant": "mean", "men": "man", "met": "meet", "paid": "pay", "ran": "run", "risen": "rise",
+    "rose": "rise", "said": "say", "saw": "see", "seen": "see", "sent": "send", "shot": "shoot",
+    "sold": "sell", "spent": "spend", "spoke": "speak", "spoken": "speak", "stood": "stand",
+    "struck": "strike", "taken": "take", "told": "tell", "took": "take", "went": "go",
+    "women": "woman", "won": "win", "written": "write", "wrote": "write",
+}
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
+# Suffix, then replacements to try on the stem, most likely first.
+_SUFFIXES = (
+    ("s", ("",)), ("es", ("",)), ("ies", ("y",)), ("ied", ("y",)),
+    ("ed", ("e", "")), ("ing", ("e", "")),
+)
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Read the headword -> translations TSV (cached; do not mutate the result)."""
+    lexicon: dict[str, tuple[str, ...]] = {}
+    for line in (path or DEFAULT_LEXICON).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            headword, translations = line.split("\t")
+            lexicon[headword] = tuple(translations.split("|"))
+    return lexicon
+
+
+def _language_score(tokens: Iterable[str]) -> int:
+    """English stopwords minus Indonesian function words among lowercase tokens."""
+    return sum((t in EN_STOPWORDS) - (t in ID_FUNCTION_WORDS) for t in tokens)
+
+
+def looks_english(text: str) -> bool:
+    """Guess whether a question is English (rather than Indonesian) from its function words."""
+    return _language_score(_TOKEN.findall(text.lower())) > 0
+
+
+def _base_forms(word: str) -> Iterator[str]:
+    """Yield the word (or its irregular base form), then forms with regular inflections removed."""
+    yield IRREGULAR.get(word, word)
+    for suffix, replacements in _SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem == word or len(stem) < 3:
+            continue
+        yield from (stem + ending for ending in replacements)
+        if suffix in ("ed", "ing") and stem[-1] == stem[-2]:
+            yield stem[:-1]
+
+
+def _translate(word: str) -> tuple[str, ...]:
+    """Translations for one lowercase word (overrides first), or the word itself if unknown."""
+    forms = list(_base_forms(word))
+    for table in (OVERRIDES, load_lexicon()):
+        for form in forms:
+            if translations := table.get(form):
+                return translations
+    return (word,)
+
+
+def translate_terms(words: Iterable[str]) -> list[str]:
+    """Translate English words to distinct lowercase Indonesian search terms, dropping stopwords.
+
+    Unknown words (names, numbers) pass through; input that looks Indonesian is returned as is.
+    """
+    words = list(words)
+    if _language_score(w.lower() for w in words) < 0:
+        return words
+    terms: list[str] = []
+    for word in words:
+        word = _POSSESSIVE.sub("", word.lower())
+        if word in EN_STOPWORDS:
+            continue
+        for term in (part for translation in _translate(word) for part in translation.split()):
+            if term not in terms:
+                terms.append(term)
+    return terms

@@ -1,0 +1,123 @@
+"""Understand a question: its language, the type of answer it wants, and its search terms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import looks_english, translate_terms
+from .text import STOPWORDS, stem, words
+
+MAX_QUESTION_CHARS = 1000
+
+# (answer type, pattern) in priority order; English and Indonesian side by side.
+_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        ("date", r"\bhow long ago\b"),
+        ("duration", r"\bhow long\b|\bberapa lama(nya)?\b|\bfor how many (hours|minutes|days|weeks|months|years)\b"),
+        ("date", r"\bwhen\b|\b(what|which) (date|day|year|month|time)\b|\bin what year\b|\bkapan(kah)?\b"
+                 r"|\b(tanggal|tahun|bulan|hari|pukul|jam) (apa|berapa)(kah)?\b|\bberapa(kah)? tanggal\b"),
+        ("quantity", r"\bhow (many|much)\b|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"),
+        ("person", r"\bwho(m|se)?\b|\bsiapa(kah)?\b"),
+        ("location", r"\bwhere\b|\b(which|what) (city|country|place|province|island|region|town|state|venue)\b"
+                     r"|\b(di|ke|dari) ?mana(kah)?\b|\b(kota|negara|provinsi|pulau|daerah|wilayah|tempat"
+                     r"|kabupaten|desa|kecamatan|lokasi|benua|negeri)\s+(apa|mana)(kah)?\b"),
+        ("organization", r"\b(which|what) (company|organi[sz]ation|group|party|agency|institution|ministry"
+                         r"|team|club|firm|body)\b|\b(perusahaan|organisasi|kelompok|partai|lembaga|instansi"
+                         r"|badan|klub|tim|kementerian|departemen|media|bank|universitas)\s+(apa|mana)(kah)?\b"),
+        ("reason", r"\bwhy\b|\b(mengapa|kenapa)\b|\b(apa|what) (alasan|sebab|penyebab|reason|cause)\b"),
+    )
+)
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked; the message says what to do."""
+
+
+# Words that only say what type of answer is wanted ("how long", "berapa lama").
+_TYPE_WORDS = {
+    "duration": {"long", "lama", "lamanya"},
+    "quantity": {"many", "much", "banyak", "jumlah", "jumlahnya"},
+    "date": {"date", "day", "year", "month", "time", "tanggal", "tahun", "bulan", "hari"},
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    """A parsed question: `groups` holds, per content word, its stemmed Indonesian forms (an
+    English word's translations share a group); `terms` flattens them for BM25."""
+
+    text: str
+    english: bool
+    kind: str
+    words: tuple[str, ...]
+    groups: tuple[tuple[str, ...], ...]
+
+    @property
+    def terms(self) -> list[str]:
+        return list(dict.fromkeys(t for group in self.groups for t in group))
+
+    @property
+    def search_text(self) -> str:
+        """What the dense retriever sees: English questions get their Indonesian words added."""
+        return f"{self.text} {' '.join(self.words)}" if self.english else self.text
+
+
+def answer_type(text: str) -> str:
+    """The answer type a question asks for, or "other"."""
+    for kind, pattern in _TYPES:
+        if pattern.search(text):
+            return kind
+    return "other"
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace and drop control characters; raise QuestionError when nothing is left."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text or "")
+    text = " ".join(text.split())
+    if not re.search(r"\w", text):
+        raise QuestionError("empty question: type a question about the articles")
+    return text
+
+
+def _content(tokens: list[str], english: bool, kind: str) -> list[list[str]]:
+    """Per content word, its Indonesian words (translations for English)."""
+    skip = STOPWORDS | _TYPE_WORDS.get(kind, set())
+    return [
+        [w for w in (translate_terms([t]) if english else [t]) if w not in STOPWORDS]
+        for t in tokens
+        if t not in skip
+    ]
+
+
+def parse_question(text: str, context: str = "") -> Question:
+    """Analyse a question. `context`, the earlier question a follow-up leans on, lends its
+    words (and its answer type when the follow-up names none)."""
+    text = clean(text)
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"question too long ({len(text):,} characters): ask it in under {MAX_QUESTION_CHARS:,}"
+        )
+    # A bare "Yuri Ushakov?" has no function words: keep the conversation's language.
+    known = any(t in STOPWORDS for t in words(text))
+    english = looks_english(text if known or not context else context)
+    kind = answer_type(text)
+    if kind == "other" and context:
+        kind = answer_type(context)
+    content = _content(words(text), english, kind)
+    if context:
+        content += _content(words(context), looks_english(context), answer_type(context))
+    groups: list[tuple[str, ...]] = []
+    for group in content:
+        stems = tuple(dict.fromkeys(stem(w) for w in group))
+        if stems and stems not in groups:
+            groups.append(stems)
+    return Question(
+        text=text,
+        english=english,
+        kind=kind,
+        words=tuple(dict.fromkeys(w for group in content for w in group)),
+        groups=tuple(groups),
+    )
+

@@ -1,0 +1,106 @@
+"""Say a typed Indonesian value (duration, date, quantity) in English for English questions."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .lexicon import OVERRIDES
+from .spans import Span
+
+_DAYS = dict(zip(
+    "senin selasa rabu kamis jumat jum'at sabtu minggu".split(),
+    "Monday Tuesday Wednesday Thursday Friday Friday Saturday Sunday".split(),
+))
+_MONTHS = dict(zip(
+    "januari februari pebruari maret april mei juni juli agustus september oktober november nopember desember".split(),
+    "January February February March April May June July August September October November November December".split(),
+))
+_MONTH_NUMBERS = ["", "January", "February", "March", "April", "May", "June", "July", "August",
+                  "September", "October", "November", "December"]
+_UNITS = {
+    "jam": "hour", "menit": "minute", "detik": "second", "hari": "day", "minggu": "week",
+    "pekan": "week", "bulan": "month", "tahun": "year", "dekade": "decade", "abad": "century",
+    "persen": "percent", "ribu": "thousand", "juta": "million", "miliar": "billion",
+    "milyar": "billion", "triliun": "trillion",
+}
+_NUMBER_WORDS = {
+    "satu": "one", "dua": "two", "tiga": "three", "empat": "four", "lima": "five", "enam": "six",
+    "tujuh": "seven", "delapan": "eight", "sembilan": "nine", "sepuluh": "ten", "sebelas": "eleven",
+    "seratus": "a hundred", "seribu": "a thousand", "sejuta": "a million", "setengah": "half",
+    "belasan": "dozens of", "puluhan": "tens of", "ratusan": "hundreds of", "ribuan": "thousands of",
+    "jutaan": "millions of", "miliaran": "billions of",
+}
+_QUALIFIERS = {
+    "sekitar": "about", "kurang lebih": "about", "hampir": "almost", "lebih dari": "more than",
+    "kurang dari": "less than", "sedikit": "just",
+}
+
+
+@lru_cache(maxsize=1)
+def _indonesian_to_english() -> dict[str, str]:
+    """Reverse of the curated overrides: the first English word for each Indonesian term."""
+    reverse: dict[str, str] = {}
+    for english, translations in OVERRIDES.items():
+        for word in translations:
+            reverse.setdefault(word, english)
+    return reverse
+
+
+def _number(token: str) -> str:
+    """'49,07' -> '49.07', '181.549' -> '181,549'; words through the table."""
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", token):
+        return token.replace(".", ",")
+    if re.fullmatch(r"\d+,\d+", token):
+        return token.replace(",", ".")
+    return _NUMBER_WORDS.get(token.lower(), token)
+
+
+def _unit(word: str, previous: str) -> str:
+    """English unit, plural unless the number before it is one."""
+    english = _UNITS[word]
+    if english in ("thousand", "million", "billion", "trillion", "percent"):
+        return english + ("s" if previous.endswith(" of") else "")
+    if previous in ("1", "one", "a", "half"):
+        return english
+    return "centuries" if english == "century" else english + "s"
+
+
+def _words(value: str) -> str:
+    """Translate a number-and-unit phrase word by word: 'puluhan ribu pasukan' -> 'tens of
+    thousands of troops'."""
+    out: list[str] = []
+    for token in value.split():
+        low = token.lower()
+        if low in _UNITS:
+            out.append(_unit(low, out[-1] if out else ""))
+        elif low[:1].isdigit() or low in _NUMBER_WORDS:
+            out.append(_number(token))
+        else:
+            out.append(_indonesian_to_english().get(low, token))
+    return re.sub(r"\b(thousands|millions|billions) (?!of\b)(?=\w)", r"\1 of ", " ".join(out))
+
+
+def _date(value: str) -> str:
+    """'Rabu (5/2/2026)' -> 'Wednesday, 5 February 2026'; 'tahun 2005' -> '2005'."""
+    value = re.sub(r"^tahun\s+", "", value, flags=re.IGNORECASE)
+    tokens = re.findall(r"[\w']+", value)
+    day = next((_DAYS[w.lower()] for w in tokens if w.lower() in _DAYS), "")
+    slash = re.search(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", value)
+    if slash and 1 <= int(slash[2]) <= 12:
+        rest = f"{int(slash[1])} {_MONTH_NUMBERS[int(slash[2])]}" + (f" {slash[3]}" if slash[3] else "")
+    else:
+        rest = " ".join(_MONTHS.get(w.lower(), w) for w in tokens if w.lower() not in _DAYS)
+    return ", ".join(part for part in (day, rest) if part)
+
+
+def render(span: Span, english: bool) -> str:
+    """The value to show: the Indonesian span as written, or an English rendering."""
+    if not english:
+        return f"{span.qualifier} {span.value}".strip()
+    if span.kind == "date":
+        return _date(span.value)
+    if span.kind in ("duration", "quantity"):
+        qualifier = _QUALIFIERS.get(span.qualifier, span.qualifier)
+        return f"{qualifier} {_words(span.value)}".strip()
+    return span.value

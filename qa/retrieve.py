@@ -1,0 +1,107 @@
+"""Hybrid retrieval: dense vectors from Chroma plus BM25 over stemmed Indonesian, fused by RRF."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.store import Store
+
+from .text import terms, words
+
+RRF_K = 60
+
+
+@dataclass
+class Chunk:
+    """One retrieved chunk with its fused score and where it ranked in each retriever."""
+
+    id: str
+    text: str
+    meta: dict[str, Any]
+    score: float = 0.0
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    """Dense (Chroma) + BM25 (bm25s, Indonesian stems) over the same chunks.
+
+    Fusion is a weighted reciprocal-rank fusion written here rather than llama-index's
+    QueryFusionRetriever, because that one needs an LLM object even with a single query and
+    gives both retrievers equal weight, while offline the dense side deserves less."""
+
+    def __init__(self, store: Store, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.dense_weight = 1.0 if embedder.mode == "model" else 0.3
+        self.timings: dict[str, float] = {}
+        self.refresh()
+
+    def refresh(self) -> None:
+        """(Re)load the chunks and rebuild the BM25 index; call after a sync."""
+        import bm25s
+
+        self.ids: list[str] = []
+        self.texts: list[str] = []
+        self.metas: list[dict[str, Any]] = []
+        corpus: list[list[str]] = []
+        for cid, text, meta in self.store.iter_chunks():
+            self.ids.append(cid)
+            self.texts.append(text)
+            self.metas.append(meta)
+            corpus.append(terms(words(f"{meta.get('title', '')} {text}")) or ["_"])
+        self.position = {cid: i for i, cid in enumerate(self.ids)}
+        self.document_frequency: dict[str, int] = defaultdict(int)
+        for doc in corpus:
+            for term in set(doc):
+                self.document_frequency[term] += 1
+        self.bm25 = bm25s.BM25()
+        if corpus:
+            self.bm25.index(corpus, show_progress=False)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term over chunks (0 when unseen)."""
+        df = self.document_frequency.get(term, 0)
+        return float(np.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))) if df else 0.0
+
+    def _bm25(self, query_terms: list[str], k: int) -> list[int]:
+        known = [t for t in query_terms if t in self.bm25.vocab_dict]
+        if not known:
+            return []
+        scores = self.bm25.get_scores(known)
+        top = np.argsort(-scores)[:k]
+        return [int(i) for i in top if scores[i] > 0]
+
+    def _dense(self, query: str, k: int) -> list[int]:
+        t = time.perf_counter()
+        vector = self.embedder.encode_query([query])[0]
+        self.timings["embed"] = time.perf_counter() - t
+        t = time.perf_counter()
+        hits = self.store.query(vector.tolist(), k)
+        self.timings["dense"] = time.perf_counter() - t
+        return [self.position[cid] for cid, _ in hits if cid in self.position]
+
+    def retrieve(self, query: str, query_terms: list[str], k: int = 8, depth: int = 30) -> list[Chunk]:
+        """Top `k` chunks for a question: `query` goes to the dense side, `query_terms`
+        (stemmed, translated) to BM25."""
+        if not self.ids:
+            return []
+        dense = self._dense(query, depth)
+        t = time.perf_counter()
+        lexical = self._bm25(query_terms, depth)
+        self.timings["bm25"] = time.perf_counter() - t
+        t = time.perf_counter()
+        fused: dict[int, float] = defaultdict(float)
+        ranks: dict[int, dict[str, int]] = defaultdict(dict)
+        for name, hits, weight in (("dense", dense, self.dense_weight), ("bm25", lexical, 1.0)):
+            for rank, i in enumerate(hits):
+                fused[i] += weight / (RRF_K + rank + 1)
+                ranks[i][name] = rank + 1
+        best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        self.timings["fusion"] = time.perf_counter() - t
+        return [Chunk(self.ids[i], self.texts[i], self.metas[i], fused[i], ranks[i]) for i in best]

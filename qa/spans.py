@@ -1,0 +1,148 @@
+"""Find typed answer candidates (durations, dates, quantities, names) in a sentence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import STOPWORDS
+
+_DAYS = r"Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTHS = (
+    r"Januari|Februari|Pebruari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Nopember"
+    r"|Desember|January|February|March|May|June|July|August|October|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Agu|Agt|Aug|Sep|Sept|Okt|Oct|Nov|Des|Dec"
+)
+_NUMBER_WORD = (
+    r"(?:se|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan)(?:\s?(?:belas|puluh|ratus|ribu|juta))+"
+    r"|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|seratus|seribu|sejuta"
+    r"|setengah|belasan|puluhan|ratusan|ribuan|jutaan|miliaran"
+)
+_NUMBER = rf"(?:\d+(?:[.,]\d+)*|\b(?:{_NUMBER_WORD})\b)"
+_SCALE = r"(?:\s*(?:ribu|juta|miliar|milyar|triliun|persen|%|thousand|million|billion|percent))*"
+_TIME_UNIT = r"(?:jam|menit|detik|hari|minggu|pekan|bulan|tahun|dekade|abad|hours?|minutes?|seconds?|days?|weeks?|months?|years?)"
+_QUALIFIER = r"(?:sekitar|kurang lebih|hampir|lebih dari|kurang dari|sedikit|about|around|nearly|almost|over|more than)"
+
+DURATION = re.compile(
+    rf"(?:(?P<q>{_QUALIFIER})\s+)?(?P<v>{_NUMBER}\s*{_TIME_UNIT}\b(?:\s+(?:dan\s+)?{_NUMBER}\s*{_TIME_UNIT}\b)*)",
+    re.IGNORECASE,
+)
+DATE = re.compile(
+    rf"(?P<v>(?:(?:{_DAYS})\s*,?\s*)?(?:\(\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\)|\d{{1,2}}\s+(?:{_MONTHS})\b\.?(?:\s+\d{{4}})?"
+    rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
+    rf"|(?:{_MONTHS})\s+\d{{4}}|(?:tahun\s+)?\b(?:1[5-9]\d\d|20\d\d)\b(?:\s*-\s*an)?|\b(?:{_DAYS})\b|\b(?:{_MONTHS})\b)"
+)
+QUANTITY = re.compile(
+    rf"(?P<v>(?:(?:Rp|US\$|USD|\$|€|£)\s?)?{_NUMBER}{_SCALE}(?:\s+(?P<unit>[a-z][a-z/]*))?)",
+    re.IGNORECASE,
+)
+_NAME_TOKEN = r"(?:[A-Z][\w'’.&-]*|\d+[A-Z][\w-]*)"
+NAME = re.compile(
+    rf"{_NAME_TOKEN}(?:\s+(?:(?:bin|binti|van|von|de|der|al|da|del|dos|la|le)\s+)?{_NAME_TOKEN})*(?:\s+\([A-Z][\w .&-]*\))?"
+)
+
+_TITLES = frozenset(
+    """presiden wakil menteri gubernur bupati wali walikota kota ketua direktur kepala jenderal letjen
+    mayjen brigjen kapolri kapolda kapolres dr prof ir h hj kh bapak ibu pak bu sekretaris asisten juru
+    bicara jubir raja ratu pangeran perdana pm sri paus kaisar syekh mr mrs ms president minister
+    governor mayor chief general director spokesman spokesperson king queen prince pope sheikh
+    dirut manajer pelatih kapten komandan panglima duta besar dubes menlu mendagri kepolisian""".split()
+)
+_ORG_WORDS = frozenset(
+    """pt cv tbk bank universitas partai kementerian departemen dinas badan komisi dewan lembaga yayasan
+    institut asosiasi persatuan perusahaan koperasi kantor balai komite markas polda polres kejaksaan
+    pengadilan mahkamah dpr dprd mpr corp inc ltd group airlines fc tentara angkatan kepolisian pusat
+    organisasi perhimpunan ikatan federasi serikat liga klub sekolah rumah sakit rs bumn persero
+    company corporation university party ministry council agency association union""".split()
+)
+_PLACE_WORDS = frozenset(
+    """kota pulau kabupaten provinsi propinsi jalan jl gunung pantai sungai danau teluk selat laut
+    tanjung kecamatan desa kelurahan kampung kawasan bandara pelabuhan stadion city island river
+    mount lake province street""".split()
+)
+_PLACE_CUES = frozenset(
+    "di ke dari menuju dekat kota pulau provinsi kabupaten negara wilayah daerah in at to from near".split()
+)
+# A compact list of countries and large places (Indonesian spelling), used only to tell a place
+# from a person when the sentence gives no cue.
+_PLACES = frozenset(
+    """indonesia malaysia singapura thailand filipina vietnam kamboja laos myanmar brunei timor china
+    tiongkok jepang korea india pakistan bangladesh nepal afghanistan iran irak suriah israel palestina
+    mesir arab saudi turki rusia ukraina inggris prancis perancis jerman italia spanyol belanda belgia
+    swiss swedia norwegia denmark finlandia polandia yunani amerika as kanada meksiko brasil argentina
+    australia selandia afrika nigeria kenya eropa asia jakarta beijing moskow washington london paris
+    tokyo seoul bandung surabaya medan makassar semarang yogyakarta bali jawa sumatera kalimantan
+    sulawesi papua aceh""".split()
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A typed candidate: offsets into the sentence's article text, its kind and surface value."""
+
+    start: int
+    end: int
+    kind: str
+    value: str
+    qualifier: str = ""
+
+
+def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tuple[int, int]:
+    """Drop leading titles, function words and words the question already names."""
+    tokens = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    drop = _TITLES | STOPWORDS | question_words
+    after_title = False
+    while tokens:
+        word = text[tokens[0][0] : tokens[0][1]].lower().strip(",.")
+        # "Presiden China Xi Jinping": a place right after a title belongs to the title.
+        if word in drop or (after_title and word in _PLACES and len(tokens) > 1):
+            after_title = after_title or word in _TITLES
+            tokens.pop(0)
+        else:
+            break
+    while tokens and text[tokens[-1][0] : tokens[-1][1]].lower().strip(",.") in question_words:
+        tokens.pop()
+    if not tokens:
+        return start, start
+    last = text[tokens[-1][0] : tokens[-1][1]]
+    return tokens[0][0], tokens[-1][1] - (len(last) - len(last.rstrip(".,;:")))
+
+
+def _name_kind(text: str, start: int, end: int, before: str) -> str:
+    """person, organization or location for a capitalised name, from its words and context."""
+    name_words = [w.lower().strip("().,") for w in text[start:end].split()]
+    cue = before.split()[-1].lower() if before.split() else ""
+    if any(w in _ORG_WORDS for w in name_words) or re.fullmatch(r"[A-Z]{2,6}", text[start:end]):
+        return "organization"
+    if any(w in _PLACE_WORDS for w in name_words) or cue in _PLACE_CUES or name_words[0] in _PLACES:
+        return "location"
+    return "person"
+
+
+def find_spans(text: str, start: int, end: int, question_words: set[str]) -> list[Span]:
+    """Every typed candidate in text[start:end] (a sentence), in reading order."""
+    sentence = text[start:end]
+    spans: list[Span] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(s: int, e: int, kind: str, qualifier: str = "") -> None:
+        if e > s and not any(s < te and ts < e for ts, te in taken):
+            taken.append((s, e))
+            spans.append(Span(start + s, start + e, kind, sentence[s:e], qualifier))
+
+    for m in DURATION.finditer(sentence):
+        add(m.start("v"), m.end("v"), "duration", (m.group("q") or "").lower())
+    for m in DATE.finditer(sentence):
+        add(m.start("v"), m.end("v"), "date")
+    for m in QUANTITY.finditer(sentence):
+        s, e = m.start("v"), m.end("v")
+        unit = m.group("unit")
+        if unit and unit.lower() in STOPWORDS:
+            e = m.start("unit")
+        add(s, len(sentence[:e].rstrip()), "quantity")
+    for m in NAME.finditer(sentence):
+        s, e = _trim_name(sentence, m.start(), m.end(), question_words)
+        # A lone capitalised word opening the sentence is usually just a capitalised word.
+        if e > s and (s > 0 or " " in sentence[s:e] or sentence[s:e].lower() in _PLACES):
+            add(s, e, _name_kind(sentence, s, e, sentence[:s]))
+    return sorted(spans, key=lambda sp: sp.start)

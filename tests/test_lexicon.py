@@ -1,0 +1,55 @@
+import pytest
+
+from qa.lexicon import DEFAULT_LEXICON, load_lexicon, looks_english, translate_terms
+
+
+@pytest.mark.parametrize(
+    ("question", "english"),
+    [
+        ("How long was the call?", True),
+        ("Berapa lama pembicaraan Putin dan Xi berlangsung?", False),
+        ("Who is Yuri Ushakov?", True),
+        ("Siapa Yuri Ushakov?", False),
+        ("Kapan panggilan video itu?", False),
+        ("When did Xi and Putin last meet in person?", True),
+    ],
+)
+def test_looks_english(question: str, english: bool) -> None:
+    assert looks_english(question) is english
+
+
+def test_translates_question_and_drops_stopwords() -> None:
+    terms = translate_terms(["how", "long", "was", "the", "call"])
+    assert {"lama", "panggilan"} <= set(terms)
+    assert not {"how", "was", "the"} & set(terms)
+
+
+def test_inflected_forms_find_headword() -> None:
+    assert "meeting" in load_lexicon()
+    assert translate_terms(["meetings"]) == translate_terms(["meeting"])
+    assert "meetings" not in translate_terms(["meetings"])
+    assert "bertemu" in translate_terms(["met"])
+    assert "undang" in translate_terms(["invited"])
+    assert "negara" in translate_terms(["countries"])
+    assert "dikutip" in translate_terms(["quoted"])
+    assert "menit" in translate_terms(["minutes"])
+
+
+def test_unknown_words_pass_through() -> None:
+    assert translate_terms(["who", "is", "ushakov"]) == ["ushakov"]
+    assert "2024" in translate_terms(["in", "2024"])
+    assert "putin" in translate_terms(["Putin's", "aide"])
+
+
+def test_indonesian_input_is_untouched() -> None:
+    words = ["Siapa", "Yuri", "Ushakov"]
+    assert translate_terms(words) == words
+
+
+def test_lexicon_file_starts_with_attribution() -> None:
+    head = DEFAULT_LEXICON.read_text(encoding="utf-8").splitlines()[:7]
+    assert all(line.startswith("#") for line in head)
+    text = "\n".join(head)
+    assert "FreeDict" in text and "dict-freedict-eng-ind" in text
+    assert "CC BY-SA 3.0" in text and "creativecommons.org/licenses/by-sa/3.0" in text
+    assert load_lexicon()["war"] == ("perang",)
