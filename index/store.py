@@ -100,29 +100,31 @@ class Store:
         self._collection: Any = None
         self.rebuilt = False
 
-    def collection(self, embedder: Embedder | None = None) -> Any:
-        """The chunk collection; with an embedder, (re)created when it was built by another model."""
+    def collection(self, embedder: Embedder | None = None, rebuild: bool = True) -> Any:
+        """The chunk collection. With an embedder, it is created if missing and, when built by
+        another model, rebuilt (`rebuild`) or refused with a StoreError."""
         if self._collection is not None and embedder is None:
             return self._collection
+        where = self.url or self.persist_dir
         try:
             existing = self.client.get_collection(COLLECTION, embedding_function=None)
         except Exception:
             existing = None
         if embedder is not None and existing is not None:
-            if existing.metadata.get("embed_model") != embedder.name:
-                log.warning(
-                    "index was built with %s, now using %s: rebuilding it",
-                    existing.metadata.get("embed_model"),
-                    embedder.name,
-                )
+            built_with = existing.metadata.get("embed_model")
+            if built_with != embedder.name:
+                if not rebuild:
+                    raise StoreError(
+                        f"index in {where} was built with {built_with}, but {embedder.name} is loaded; "
+                        "rebuild it: python -m index build DIR"
+                    )
+                log.warning("index was built with %s, now using %s: rebuilding it", built_with, embedder.name)
                 self.client.delete_collection(COLLECTION)
                 existing = None
                 self.rebuilt = True
         if existing is None:
             if embedder is None:
-                raise StoreError(
-                    f"no index in {self.url or self.persist_dir}; build it first: python -m index build DIR"
-                )
+                raise StoreError(f"no index in {where}; build it first: python -m index build DIR")
             existing = self.client.create_collection(
                 COLLECTION,
                 embedding_function=None,
@@ -130,6 +132,14 @@ class Store:
             )
         self._collection = existing
         return existing
+
+    def exists(self) -> bool:
+        """True when an index (possibly empty) is already there."""
+        try:
+            self.client.get_collection(COLLECTION, embedding_function=None)
+            return True
+        except Exception:
+            return False
 
     @property
     def embed_model(self) -> str:

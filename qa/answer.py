@@ -12,10 +12,13 @@ from .question import Question
 from .render import render
 from .retrieve import Chunk
 from .spans import Span, find_spans
-from .text import terms, words
+from .text import STOPWORDS, terms, words
 
 FOUND_THRESHOLD = 0.5
-SUPPORT_RATIO = 0.6
+# A further citation needs this share of the best sentence's coverage.
+SUPPORT_RATIO = 0.4
+# How much the retriever's fused score (relative to the top chunk) adds to a sentence's score.
+RETRIEVAL_WEIGHT = 0.3
 MAX_CITATIONS = 5
 NOT_FOUND = {
     True: "I could not find that in the articles.",
@@ -73,54 +76,91 @@ def not_found(question: Question) -> Answer:
     return Answer(NOT_FOUND[question.english], False, kind=question.kind)
 
 
-def _coverage(question: Question, stems: set[str], idf: Callable[[str], float]) -> float:
-    """IDF-weighted share of the question's words (any translation counts) found in `stems`.
-    A word the corpus never uses weighs as much as the rarest one, so it lowers coverage."""
-    unseen = max((idf(t) for t in question.terms), default=1.0) or 1.0
+def _coverage(
+    question: Question, stems: set[str], idf: Callable[[str], float], before: set[str] = frozenset()
+) -> float:
+    """IDF-weighted share of the question's words (any translation counts) found in `stems`;
+    words found only in the sentence `before` count half, as context. A word the corpus never
+    uses weighs as much as the rarest one, so it lowers coverage."""
+    unseen = max((idf(t) for t in question.terms), default=1.0)
     total = matched = 0.0
     for group in question.groups:
-        weights = [idf(t) for t in group]
-        weight = max(weights) or unseen
+        # The floor keeps common words (a name in every chunk) from counting for nothing.
+        weight = 0.5 + (max(idf(t) for t in group) or unseen)
+        weight *= 2 if group[0] in question.proper else 1
         total += weight
         if any(t in stems for t in group):
             matched += weight
+        elif any(t in before for t in group):
+            matched += weight / 2
     return matched / total if total else 0.0
 
 
-def _pick_span(question: Question, text: str, start: int, end: int) -> Span | None:
-    """The candidate of the wanted type nearest to the question's words in the sentence."""
+def _describe(question: Question, text: str, start: int, end: int) -> Span | None:
+    """For "who is X": the description next to X in the sentence, as an apposition
+    ("Asisten pemerintah Rusia, X,") or a title before the name ("pemimpin Korea Utara X")."""
+    sentence = text[start:end]
+    asked = re.findall(r"[A-Z][\w'.-]*", question.text.split(None, 1)[-1])
+    name = r"\s+".join(re.escape(w) for w in asked)
+    patterns = (
+        rf"(?P<d>[^,.;:]{{3,80}}),\s*{name}\s*[,.]",
+        rf"{name},\s*(?P<d>[^,.;:]{{3,80}})[,.]",
+        rf"(?P<d>\b[a-z]\w+(?:\s+[A-Z][\w-]*)*)\s+{name}\b",
+    )
+    for pattern in patterns:
+        m = re.search(pattern, sentence) if asked else None
+        if m and m["d"].split()[0].lower() not in STOPWORDS:
+            d0 = m.start("d") + len(m["d"]) - len(m["d"].lstrip())
+            return Span(start + d0, start + m.end("d"), "identity", m["d"].strip())
+    return None
+
+
+def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Span | None, float]:
+    """The candidate of the wanted type best placed in the sentence, and how well placed it is
+    (0..1): cued by a word like "selama"/"pada" and close to the question's words."""
     if question.kind in ("other", "reason"):
-        return None
+        return None, 0.0
+    if question.kind == "identity":
+        span = _describe(question, text, start, end)
+        return span, 1.0 if span else 0.0
     asked = set(question.words)
-    kinds = {"person": {"person"}, "organization": {"organization", "person"},
-             "location": {"location"}}.get(question.kind, {question.kind})
+    names = {"person", "organization", "location"}
+    kinds = names if question.kind in names else {question.kind}
     candidates = [
         s for s in find_spans(text, start, end, asked)
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
     if not candidates:
-        return None
-    anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end])
-               if m.group().lower() in asked]
-    def distance(span: Span) -> float:
-        return min((abs(a - span.start) for a in anchors), default=0)
-    return min(candidates, key=lambda s: (s.kind != question.kind, distance(s)))
+        return None, 0.0
+    anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end]) if m.group().lower() in asked]
+
+    def fit(span: Span) -> float:
+        distance = min((abs(a - span.start) for a in anchors), default=120)
+        return 0.5 * span.cued + 0.5 * (1 - min(distance, 120) / 120) - 0.5 * (span.kind != question.kind)
+
+    best = max(candidates, key=fit)
+    return best, fit(best)
 
 
 def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], float]) -> list[_Sentence]:
     """Every sentence of the retrieved chunks once, scored for the question."""
     seen: set[tuple[str, int]] = set()
     out: list[_Sentence] = []
-    for rank, chunk in enumerate(chunks):
+    top = max((c.score for c in chunks), default=1.0) or 1.0
+    for chunk in chunks:
         base = int(chunk.meta["start"])
+        previous: set[str] = set()
         for s, e in split_sentences(chunk.text):
+            text = chunk.text[s:e]
+            stems = set(terms(words(text)))
             key = (chunk.meta["article"], base + s)
             if key in seen:
+                previous = stems
                 continue
             seen.add(key)
-            text = chunk.text[s:e]
-            coverage = _coverage(question, set(terms(words(text))), idf)
-            out.append(_Sentence(chunk, base + s, base + e, text, coverage, coverage + 0.05 / (1 + rank)))
+            coverage = _coverage(question, stems, idf, previous)
+            previous = stems
+            out.append(_Sentence(chunk, base + s, base + e, text, coverage, coverage + RETRIEVAL_WEIGHT * chunk.score / top))
     return out
 
 
@@ -131,17 +171,23 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
         return not_found(question)
     for sentence in sentences:
         base = int(sentence.chunk.meta["start"])
-        span = _pick_span(question, sentence.chunk.text, sentence.start - base, sentence.end - base)
+        span, fit = _pick_span(question, sentence.chunk.text, sentence.start - base, sentence.end - base)
         if span:
             sentence.span = replace(span, start=span.start + base, end=span.end + base)
-            sentence.score += 0.15
+            sentence.score += 0.1 + 0.1 * fit
     sentences.sort(key=lambda s: s.score, reverse=True)
-    best = sentences[0]
-    if best.coverage < FOUND_THRESHOLD:
+    # A typed question is answered by the best sentence that holds a value of its type.
+    relevant = [s for s in sentences if s.coverage >= FOUND_THRESHOLD]
+    if not relevant:
         return not_found(question)
+    best = next((s for s in relevant if s.span), relevant[0])
+    # Further citations must be as much about the question and, for typed questions, hold a
+    # value of the same type: related evidence, not mere word overlap.
     cited = [best] + [
         s for s in sentences[1:]
-        if s.coverage >= SUPPORT_RATIO * best.coverage and s.chunk.meta["article"] != best.chunk.meta["article"]
+        if s.coverage >= SUPPORT_RATIO * best.coverage
+        and s.chunk.meta["article"] != best.chunk.meta["article"]
+        and (best.span is None or s.span is not None)
     ]
     cited = list({s.chunk.meta["article"]: s for s in reversed(cited)}.values())[::-1][:MAX_CITATIONS]
     citations = [

@@ -65,10 +65,13 @@ class Bot:
         model: str | None = None,
         chroma_url: str | None = None,
     ) -> Bot:
-        """A bot over an existing index, without reading any article folder."""
+        """A bot over an existing index, without reading any article folder. Raises StoreError
+        when there is no index or it was built with another embedding model."""
         store = Store(persist_dir, url=chroma_url)
+        if not store.exists():
+            store.collection()  # raises the "no index, build it first" error
         embedder = load_embedder(model)
-        store.collection(embedder)
+        store.collection(embedder, rebuild=False)
         return cls(store, embedder)
 
     @property

@@ -100,6 +100,13 @@ OVERRIDES: dict[str, tuple[str, ...]] = {word: tuple(value.split("|")) for word,
     "visit": "kunjungan|berkunjung|mengunjungi", "war": "perang",
     "warn": "memperingatkan|peringatan", "warning": "peringatan",
     "win": "menang|memenangkan|kemenangan", "year": "tahun",
+    "conversation": "percakapan|pembicaraan|perbincangan", "lasted": "berlangsung|selama",
+    "respond": "menanggapi|tanggapan|merespons|menjawab", "response": "tanggapan|respons|jawaban",
+    "agency": "kantor|agensi|badan|lembaga", "news": "berita", "accusation": "tuduhan|menuduh",
+    "reveal": "mengungkapkan|mengungkap", "tell": "mengatakan|memberitahu|menceritakan",
+    "attend": "menghadiri|hadir|dihadiri", "declare": "mendeklarasikan|menyatakan|mengumumkan",
+    "describe": "menggambarkan|menyebut|menilai", "face": "tatap|muka|wajah",
+    "moscow": "moskow|moskwa", "beijing": "beijing", "washington": "washington",
 }.items()}
 
 # Irregular English forms mapped to the headword they should be looked up as.
@@ -184,3 +191,22 @@ def translate_terms(words: Iterable[str]) -> list[str]:
             if term not in terms:
                 terms.append(term)
     return terms
+
+
+@lru_cache(maxsize=1)
+def _pivots() -> dict[str, tuple[str, ...]]:
+    """Indonesian word -> the curated translations of every English word whose first
+    (main) translation it is; later translations are looser senses, so they do not pivot."""
+    groups: dict[str, list[str]] = {}
+    for translations in OVERRIDES.values():
+        single = [t for t in translations if " " not in t]
+        if single:
+            group = groups.setdefault(single[0], [])
+            group += [t for t in single if t not in group]
+    return {word: tuple(group) for word, group in groups.items()}
+
+
+def synonyms(word: str) -> tuple[str, ...]:
+    """Indonesian near-synonyms of an Indonesian word through English ("panggilan" and
+    "pembicaraan" both translate "call"); the word itself first."""
+    return tuple(dict.fromkeys((word, *_pivots().get(word, ()))))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import looks_english, translate_terms
-from .text import STOPWORDS, stem, words
+from .lexicon import looks_english, synonyms, translate_terms
+from .text import STOPWORDS, stem, variants, words
 
 MAX_QUESTION_CHARS = 1000
 
@@ -14,6 +14,8 @@ MAX_QUESTION_CHARS = 1000
 _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
     for kind, pattern in (
+        # "Who is Yuri Ushakov?" asks for a description of a named person.
+        ("identity", r"^(who|siapa(kah)?)\s+(is|was|are|were|itu|adalah|sebenarnya)?\s*(?-i:[A-Z][\w'.-]*)(\s+(?-i:[A-Z][\w'.-]*)){0,3}\s*\??$"),
         ("date", r"\bhow long ago\b"),
         ("duration", r"\bhow long\b|\bberapa lama(nya)?\b|\bfor how many (hours|minutes|days|weeks|months|years)\b"),
         ("date", r"\bwhen\b|\b(what|which) (date|day|year|month|time)\b|\bin what year\b|\bkapan(kah)?\b"
@@ -24,7 +26,7 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                      r"|\b(di|ke|dari) ?mana(kah)?\b|\b(kota|negara|provinsi|pulau|daerah|wilayah|tempat"
                      r"|kabupaten|desa|kecamatan|lokasi|benua|negeri)\s+(apa|mana)(kah)?\b"),
         ("organization", r"\b(which|what) (company|organi[sz]ation|group|party|agency|institution|ministry"
-                         r"|team|club|firm|body)\b|\b(perusahaan|organisasi|kelompok|partai|lembaga|instansi"
+                         r"|team|club|firm|body|news agency|agency)\b|\b(perusahaan|organisasi|kelompok|partai|lembaga|instansi|kantor berita"
                          r"|badan|klub|tim|kementerian|departemen|media|bank|universitas)\s+(apa|mana)(kah)?\b"),
         ("reason", r"\bwhy\b|\b(mengapa|kenapa)\b|\b(apa|what) (alasan|sebab|penyebab|reason|cause)\b"),
     )
@@ -37,9 +39,14 @@ class QuestionError(ValueError):
 
 # Words that only say what type of answer is wanted ("how long", "berapa lama").
 _TYPE_WORDS = {
-    "duration": {"long", "lama", "lamanya"},
+    "duration": {"long", "last", "lasted", "lasting", "took", "take", "lama", "lamanya"},
     "quantity": {"many", "much", "banyak", "jumlah", "jumlahnya"},
     "date": {"date", "day", "year", "month", "time", "tanggal", "tahun", "bulan", "hari"},
+    "organization": {"company", "organization", "organisation", "group", "party", "agency", "news",
+                     "institution", "perusahaan", "organisasi", "kelompok", "partai", "lembaga",
+                     "kantor", "berita", "badan"},
+    "location": {"city", "country", "place", "province", "island", "region", "town", "kota",
+                 "negara", "tempat", "provinsi", "pulau", "daerah", "wilayah"},
 }
 
 
@@ -53,6 +60,7 @@ class Question:
     kind: str
     words: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
+    proper: frozenset[str] = frozenset()
 
     @property
     def terms(self) -> list[str]:
@@ -85,7 +93,7 @@ def _content(tokens: list[str], english: bool, kind: str) -> list[list[str]]:
     """Per content word, its Indonesian words (translations for English)."""
     skip = STOPWORDS | _TYPE_WORDS.get(kind, set())
     return [
-        [w for w in (translate_terms([t]) if english else [t]) if w not in STOPWORDS]
+        [w for w in (translate_terms([t]) if english else synonyms(t)) if w not in STOPWORDS]
         for t in tokens
         if t not in skip
     ]
@@ -110,14 +118,17 @@ def parse_question(text: str, context: str = "") -> Question:
         content += _content(words(context), looks_english(context), answer_type(context))
     groups: list[tuple[str, ...]] = []
     for group in content:
-        stems = tuple(dict.fromkeys(stem(w) for w in group))
+        stems = tuple(dict.fromkeys(v for w in group for v in variants(w)))
         if stems and stems not in groups:
             groups.append(stems)
+    # Names the question mentions (capitalised after its first word) must be matched.
+    proper = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][\w'-]*", text)}
     return Question(
         text=text,
         english=english,
         kind=kind,
         words=tuple(dict.fromkeys(w for group in content for w in group)),
         groups=tuple(groups),
+        proper=frozenset(proper),
     )
 

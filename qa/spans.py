@@ -76,6 +76,22 @@ _PLACES = frozenset(
 )
 
 
+# Words right before a value that mark it as the value of the event, not an aside
+# ("berlangsung selama sekitar 1 jam" vs "peringatan empat tahun").
+CUES = {
+    "duration": frozenset("selama berlangsung sekitar hampir lebih kurang during for lasted about".split()),
+    "date": frozenset("pada tanggal hari sejak on since dated".split()),
+    "quantity": frozenset("sebanyak sejumlah sekitar mencapai total hingga sebesar senilai of about".split()),
+    "location": frozenset("di ke dari in at to from".split()),
+    "person": frozenset("kata ujar menurut oleh said by according".split()),
+}
+# A name right before one of these is the speaker: the answer to "who said ...".
+SPEECH_VERBS = frozenset(
+    """mengatakan mengungkapkan menyatakan menegaskan menjelaskan menyebutkan menyebut menuturkan
+    berkata mengklaim melaporkan said says told stated""".split()
+)
+
+
 @dataclass(frozen=True)
 class Span:
     """A typed candidate: offsets into the sentence's article text, its kind and surface value."""
@@ -85,6 +101,7 @@ class Span:
     kind: str
     value: str
     qualifier: str = ""
+    cued: bool = False
 
 
 def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tuple[int, int]:
@@ -100,8 +117,9 @@ def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tup
             tokens.pop(0)
         else:
             break
-    while tokens and text[tokens[-1][0] : tokens[-1][1]].lower().strip(",.") in question_words:
-        tokens.pop()
+    # "Vladimir Putin" when the question names Putin: this is the asked-about person, not the answer.
+    if tokens and text[tokens[-1][0] : tokens[-1][1]].lower().strip(",.") in question_words:
+        tokens = []
     if not tokens:
         return start, start
     last = text[tokens[-1][0] : tokens[-1][1]]
@@ -128,7 +146,14 @@ def find_spans(text: str, start: int, end: int, question_words: set[str]) -> lis
     def add(s: int, e: int, kind: str, qualifier: str = "") -> None:
         if e > s and not any(s < te and ts < e for ts, te in taken):
             taken.append((s, e))
-            spans.append(Span(start + s, start + e, kind, sentence[s:e], qualifier))
+            before = sentence[:s].split()[-2:]
+            after = sentence[e:].strip(" ,").split()[:1]
+            cued = (
+                bool(qualifier)
+                or any(w.lower().strip(",") in CUES.get(kind, ()) for w in before)
+                or (kind == "person" and bool(after) and after[0].lower() in SPEECH_VERBS)
+            )
+            spans.append(Span(start + s, start + e, kind, sentence[s:e], qualifier, cued))
 
     for m in DURATION.finditer(sentence):
         add(m.start("v"), m.end("v"), "duration", (m.group("q") or "").lower())

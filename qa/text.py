@@ -39,3 +39,23 @@ def stem(word: str) -> str:
 def terms(tokens: list[str]) -> list[str]:
     """Stemmed content terms of lowercase tokens, stopwords dropped."""
     return [stem(t) for t in tokens if t not in STOPWORDS]
+
+
+# Nasal prefixes swallow the first letter of the root (meng+kutip -> mengutip); the stemmer
+# must guess which letter, and guesses differently for "mengutip" and "dikutip".
+_PREFIX_RESTORE = (
+    ("meng", ("", "k")), ("meny", ("s",)), ("mem", ("", "p")), ("men", ("", "t")), ("me", ("",)),
+    ("peng", ("", "k")), ("peny", ("s",)), ("pem", ("", "p")), ("pen", ("", "t")), ("pe", ("",)),
+)
+
+
+def variants(word: str) -> tuple[str, ...]:
+    """Stems a word may share with other forms of its root: Snowball's stem first, then the
+    stems of the word with its nasal prefix undone each plausible way."""
+    out = [stem(word)]
+    for prefix, restores in _PREFIX_RESTORE:
+        rest = word[len(prefix):]
+        if word.startswith(prefix) and len(rest) >= 4 and rest[0] in "aeiou":
+            out += [stem(letter + rest) for letter in restores]
+            break
+    return tuple(dict.fromkeys(out))

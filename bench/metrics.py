@@ -1,0 +1,90 @@
+"""Scores and summaries: SQuAD-style token F1, containment, cite@k, rates and percentiles."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def normalize(text: str) -> str:
+    """Lowercase, punctuation to spaces, whitespace collapsed. Punctuation becomes a space rather
+    than vanishing because the gold spans were detokenised mechanically ("G - 8" vs "G-8")."""
+    chars = (" " if unicodedata.category(c).startswith("P") else c for c in text.lower())
+    return " ".join("".join(chars).split())
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    """Harmonic mean of token precision and recall between normalised texts."""
+    pred, ref = normalize(prediction).split(), normalize(gold).split()
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def contains(prediction: str, gold: str) -> bool:
+    """True when the normalised gold appears in the normalised prediction on word boundaries."""
+    ref = normalize(gold)
+    return bool(ref) and f" {ref} " in f" {normalize(prediction)} "
+
+
+def cite_at(gold: str, cited: Sequence[str], k: int) -> bool:
+    """True when `gold` is among the first `k` cited articles."""
+    return gold in cited[:k]
+
+
+def strip_markers(text: str) -> str:
+    """An answer text without its [n] citation markers."""
+    return _MARKER.sub("", text).strip()
+
+
+def rate(flags: Iterable[bool | float]) -> float:
+    """Mean of booleans or scores, rounded; 0.0 for none."""
+    values = [float(f) for f in flags]
+    return round(statistics.fmean(values), 4) if values else 0.0
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation between closest ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def seconds_summary(values: Sequence[float]) -> dict[str, float]:
+    """p50 and p95 of durations, in seconds, rounded to microseconds."""
+    return {"p50_s": round(percentile(values, 50), 6), "p95_s": round(percentile(values, 95), 6)}
+
+
+def ratio(a: float, b: float) -> float | None:
+    """a / b rounded, or None when b is zero."""
+    return round(a / b, 3) if b else None
+
+
+def score(gold_article: str, gold_answer: str, cited: Sequence[str], prediction: str) -> dict[str, float | bool]:
+    """The per-question FacQA scores shared by every system under test."""
+    return {
+        "cite@1": cite_at(gold_article, cited, 1),
+        "cite@5": cite_at(gold_article, cited, 5),
+        "f1": round(token_f1(prediction, gold_answer), 4),
+        "contains": contains(prediction, gold_answer),
+    }
+
+
+def summarize(records: Sequence[dict]) -> dict[str, float]:
+    """Question count, mean scores and latency percentiles of per-question records."""
+    return {
+        "questions": len(records),
+        **{key: rate(r[key] for r in records) for key in ("cite@1", "cite@5", "f1", "contains")},
+        **seconds_summary([r["seconds"] for r in records]),
+    }

@@ -1,0 +1,86 @@
+"""Quality: the seed questions (EN, ID, unanswerable) and FacQA (cite@k, answer F1)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from qa import Bot
+
+from .context import REPO, Context, log, shown, timed, write_jsonl
+from .corpus import SeedQuestion, load_seeds
+from .metrics import rate, summarize
+
+
+def _seed_record(bot: Bot, seed: SeedQuestion) -> dict:
+    """Ask one seed question and judge it against its expectations."""
+    answer, seconds = timed(lambda: bot.ask(seed.q))
+    first = answer.citations[0].article if answer.citations else None
+    text = answer.text.lower()
+    return {
+        "q": seed.q, "lang": seed.lang, "expected": seed.answers, "article": seed.article,
+        "found": answer.found, "text": answer.text, "first_cited": first, "seconds": round(seconds, 6),
+        "answer_ok": bool(seed.answers) and answer.found and any(s.lower() in text for s in seed.answers),
+        "citation_ok": seed.article is not None and first == seed.article,
+        "abstained": not answer.found,
+    }
+
+
+def _seed_group(records: Sequence[dict]) -> dict[str, float | int]:
+    """Answer and citation accuracy of answerable seed questions."""
+    cited = [r for r in records if r["article"]]
+    return {
+        "questions": len(records),
+        "answer_accuracy": rate(r["answer_ok"] for r in records),
+        "citation_accuracy": rate(r["citation_ok"] for r in cited),
+    }
+
+
+def seeds_quality(ctx: Context) -> dict | None:
+    """Seed questions over the shipped articles, scored per language and for abstention."""
+    if not ctx.seeds_path.is_file():
+        log.warning("no seed questions at %s: skipped", ctx.seeds_path)
+        return None
+    seeds = load_seeds(ctx.seeds_path)
+    bot = Bot.from_articles(REPO / "seeds", persist_dir=ctx.work / "seeds-index", embedder=ctx.embedder)
+    records = [_seed_record(bot, s) for s in seeds]
+    path = write_jsonl(ctx.out / "quality_seeds.jsonl", records)
+    answerable = [r for r in records if r["expected"]]
+    unanswerable = [r for r in records if not r["expected"]]
+    return {
+        "file": shown(ctx.seeds_path),
+        **{lang: _seed_group([r for r in answerable if r["lang"] == lang]) for lang in ("en", "id")},
+        "all_answerable": _seed_group(answerable),
+        "unanswerable": {
+            "questions": len(unanswerable),
+            "abstention_accuracy": rate(r["abstained"] for r in unanswerable),
+        },
+        "per_question": path,
+    }
+
+
+def facqa_quality(ctx: Context) -> dict | None:
+    """FacQA over all its passages: cite@1, cite@5, F1, containment, per question kind."""
+    if ctx.facqa_items is None:
+        return None
+    records = ctx.bot_results
+    path = write_jsonl(ctx.out / "quality_facqa.jsonl", records)
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        by_kind[r["kind"]].append(r)
+    return {
+        "articles": len({item.passage_id for item in ctx.facqa_items}),
+        "articles_skipped": len(ctx.facqa_bot.report.skipped) if ctx.facqa_bot.report else 0,
+        **summarize(records),
+        "found_rate": rate(r["found"] for r in records),
+        "by_kind": {
+            kind: {k: v for k, v in summarize(rs).items() if k in ("questions", "cite@1", "f1", "contains")}
+            for kind, rs in sorted(by_kind.items(), key=lambda kv: -len(kv[1]))
+        },
+        "per_question": path,
+    }
+
+
+def run(ctx: Context) -> dict:
+    """Both quality benchmarks; a part whose input is missing is null."""
+    return {"seeds": seeds_quality(ctx), "facqa": facqa_quality(ctx)}

@@ -1,0 +1,213 @@
+"""BENCHMARKS.md from a run: machine facts, then one table per suite."""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from .context import Context
+
+PACKAGES = ("torch", "sentence-transformers", "chromadb", "llama-index-core", "gradio", "bm25s")
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """A markdown table; the first column left-aligned, the others right-aligned."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join([":--", *["--:"] * (len(header) - 1)]) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def _x(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}×"
+
+
+def _package(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu() -> str:
+    """CPU model and count."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name")]
+        model = names[0] if names else model
+    return f"{os.cpu_count()} × {model}"
+
+
+def _machine(ctx: Context, command: str) -> list[str]:
+    embedder = ctx.embedder
+    mode = embedder.mode + (f" ({embedder.reason})" if embedder.reason else "")
+    rows = [
+        ("CPU", _cpu()),
+        ("OS", f"{platform.system()} {platform.release()}"),
+        ("Python", platform.python_version()),
+        *((name, _package(name)) for name in PACKAGES),
+        ("Embedding", f"`{embedder.name}`, mode {mode}"),
+        ("Command", f"`{command}`"),
+        ("Date", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+    ]
+    return ["## Machine and run", "", *_table(("", ""), rows)]
+
+
+def _quality(r: dict) -> list[str]:
+    lines = ["## Quality", ""]
+    seeds = r["seeds"]
+    if seeds:
+        lines += [f"Seed questions (`{seeds['file']}`) over `seeds/`. Answer accuracy: an expected "
+                  "substring is in the answer and it was found; citation accuracy: the first "
+                  "citation is the expected article; abstention: unanswerable questions get found=False.", ""]
+        lines += _table(
+            ("Questions", "n", "answer accuracy", "citation accuracy", "abstention accuracy"),
+            [*((label, seeds[key]["questions"], _pct(seeds[key]["answer_accuracy"]),
+                _pct(seeds[key]["citation_accuracy"]), "–")
+               for key, label in (("en", "English"), ("id", "Indonesian"), ("all_answerable", "All answerable"))),
+             ("Unanswerable", seeds["unanswerable"]["questions"], "–", "–",
+              _pct(seeds["unanswerable"]["abstention_accuracy"]))],
+        )
+    else:
+        lines += ["_Seed questions skipped: no questions file._", ""]
+    facqa = r["facqa"]
+    if not facqa:
+        return [*lines, "_FacQA skipped: file not found._", ""]
+    lines += [f"FacQA: {facqa['questions']} questions, corpus of {facqa['articles']} articles (one per "
+              f"passage; {facqa['articles_skipped']} rejected by the indexer). cite@k: the gold "
+              "passage is among the first k cited articles; F1 and containment compare the short "
+              "answer (or the cited sentence when no value was extracted) with the gold span.", ""]
+    lines += _table(
+        ("cite@1", "cite@5", "answer F1", "containment", "answered", "p50 ms", "p95 ms"),
+        [(_pct(facqa["cite@1"]), _pct(facqa["cite@5"]), f"{facqa['f1']:.3f}", _pct(facqa["contains"]),
+          _pct(facqa["found_rate"]), _ms(facqa["p50_s"]), _ms(facqa["p95_s"]))],
+    )
+    lines += ["By the question kind the bot detected:", ""]
+    lines += _table(
+        ("Kind", "questions", "cite@1", "answer F1", "containment"),
+        [(kind, k["questions"], _pct(k["cite@1"]), f"{k['f1']:.3f}", _pct(k["contains"]))
+         for kind, k in facqa["by_kind"].items()],
+    )
+    return [*lines, f"Per-question results: `{facqa['per_question']}` (not committed).", ""]
+
+
+def _scores(label: str, s: dict) -> tuple:
+    """A system's FacQA row: cite@1, cite@5, F1, containment, p50 and p95."""
+    return (label, _pct(s["cite@1"]), _pct(s["cite@5"]), f"{s['f1']:.3f}", _pct(s["contains"]),
+            _ms(s["p50_s"]), _ms(s["p95_s"]))
+
+
+def _baseline(r: dict) -> list[str]:
+    bot, base, ratios = r["bot"], r["baseline"], r["ratios"]
+    lines = ["## Baseline: plain llama-index retrieval", "",
+             "The pipeline a user writes from the llama-index docs over the same articles and the "
+             "same embedder: `SimpleDirectoryReader` -> `VectorStoreIndex` (default "
+             "`SentenceSplitter`) on a `ChromaVectorStore` -> `as_retriever(similarity_top_k=5)`; "
+             "its answer is the top chunk's text. Baseline latency is retrieval alone; the bot's is "
+             f"a whole `bot.ask`. Index build: bot {bot['build_s']:.1f} s, baseline {base['build_s']:.1f} s.", ""]
+    keys = ("cite@1", "cite@5", "f1", "contains", "p50_s", "p95_s")
+    return lines + _table(
+        ("System", "cite@1", "cite@5", "answer F1", "containment", "p50 ms", "p95 ms"),
+        [_scores("Bot", bot), _scores("llama-index baseline", base),
+         ("Bot / baseline", *(_x(ratios[k]) for k in keys))],
+    )
+
+
+def _latency(r: dict) -> list[str]:
+    lines = ["## Latency", "",
+             f"{r['questions']} warm `bot.ask` calls over the FacQA index ({r['chunks']} chunks): "
+             f"p50 {_ms(r['p50_s'])} ms, p95 {_ms(r['p95_s'])} ms. Slowest stage: **{r['slowest_stage']}**. "
+             "Stage medians from `bot.timings`; `other` is question parsing.", ""]
+    return lines + _table(
+        ("Stage", "median ms", "share"),
+        [(name, _ms(value), _pct(r["stages_share"][name])) for name, value in r["stages_p50_s"].items()],
+    )
+
+
+def _indexing(r: dict) -> list[str]:
+    folders = (("All FacQA articles", r["full"]), ("1,000-article folder", r["folder_1000"]))
+    add = r["add_one_article"]
+    lines = ["## Indexing", "",
+             "A full build into an empty index, then no-op re-syncs of the unchanged folder (median "
+             "of 3): the sync alone, and a whole `Bot.from_articles` (sync plus loading the BM25 index).", ""]
+    lines += _table(
+        ("Folder", "articles", "chunks", "build s", "chunks/s", "no-op sync s", "no-op Bot.from_articles s"),
+        [(label, f["articles"], f["chunks"], f"{f['build_s']:.2f}", f"{f['chunks_per_s']:.0f}",
+          f"{f['noop_resync_s']:.3f}", f"{f['noop_bot_ready_s']:.3f}") for label, f in folders],
+    )
+    return [*lines, f"Adding one article to the full index: {add['sync_s']:.3f} s "
+            f"({add['chunks_written']} chunks embedded).", ""]
+
+
+def _scale(r: dict) -> list[str]:
+    lines = ["## Scale", "",
+             "Synthetic corpora of articles whose sentences are shuffled across FacQA passages. Each "
+             "size is built and queried in its own process: build is the sync, ready is loading "
+             f"the bot after it, peak RSS is that process's maximum; queries are {r['questions']} "
+             "FacQA questions.", ""]
+    lines += _table(
+        ("Target chunks", "articles", "chunks", "build s", "chunks/s", "ready s", "index MB",
+         "peak RSS MB", "p50 ms", "p95 ms"),
+        [(f"{s['target_chunks']:,}", s["articles"], s["chunks"], f"{s['build_s']:.1f}",
+          f"{s['chunks_per_s']:.0f}", f"{s['bot_ready_s']:.2f}", f"{s['index_mb']:.1f}",
+          f"{s['peak_rss_mb']:.0f}", _ms(s["p50_s"]), _ms(s["p95_s"])) for s in r["sizes"]],
+    )
+    lines += ["Growth between consecutive sizes:", ""]
+    return lines + _table(
+        ("Step", "chunks", "build", "ready", "index size", "peak RSS", "p50", "p95"),
+        [(step, *(_x(g[k]) for k in ("chunks", "build_s", "bot_ready_s", "index_mb", "peak_rss_mb",
+                                       "p50_s", "p95_s"))) for step, g in r["growth"].items()],
+    )
+
+
+def _coldstart(r: dict) -> list[str]:
+    lines = ["## Cold start", "",
+             "Median of 3 fresh processes (after one untimed run) over an index of `seeds/`. "
+             f"Answer: \"{r['answer']}\".", ""]
+    rows = [
+        (f"`{r['command']}`", f"{r['ask_s']:.2f}", _x(r["ratio_to_floor"])),
+        ("same, with `HF_HUB_OFFLINE=1`", f"{r['ask_hub_offline_s']:.2f}", _x(r["ratio_to_floor_hub_offline"])),
+        ("floor: `import gradio, sentence_transformers, llama_index.core, chromadb`",
+         f"{r['import_floor_s']:.2f}", "1.00×"),
+    ]
+    rows += [(f"app: {key}", value, "") for key, value in (r["app"] or {}).items()]
+    return lines + _table(("Process", "seconds", "vs floor"), rows)
+
+
+SECTIONS: dict[str, Callable[[dict], list[str]]] = {
+    "quality": _quality, "baseline": _baseline, "latency": _latency,
+    "indexing": _indexing, "scale": _scale, "coldstart": _coldstart,
+}
+
+
+def render(results: list[dict], ctx: Context, command: str) -> str:
+    """The whole document."""
+    lines = ["# Benchmarks", "",
+             "Figures from one run of the command below (`python -m bench --help` lists the suites). "
+             "Wall-clock times on a small shared machine are noisy: read them as medians and ratios.", ""]
+    lines += _machine(ctx, command)
+    for result in results:
+        if "skipped" in result:
+            lines += [f"## {result['suite'].capitalize()}", "", f"_Skipped: {result['skipped']}._", ""]
+        else:
+            lines += SECTIONS[result["suite"]](result)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_markdown(path: Path, results: list[dict], ctx: Context, command: str) -> Path:
+    """Rewrite `path` from this run."""
+    path.write_text(render(results, ctx, command), encoding="utf-8")
+    return path

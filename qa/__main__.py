@@ -1,0 +1,57 @@
+"""python -m qa ask "QUESTION" [--json]: answer one question from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from index.articles import ArticleError
+from index.store import Store, StoreError
+
+from .bot import Bot
+from .question import QuestionError
+
+
+def _print_answer(answer, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    print(answer.text)
+    for n, c in enumerate(answer.citations, 1):
+        print(f"\n[{n}] {c.article} ({c.start}-{c.end}) {c.title}\n    {c.quote}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa", description="Ask questions about the indexed articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer one question, with citations")
+    ask.add_argument("question", help='the question, e.g. "How long was the call?"')
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument(
+        "--articles",
+        help="sync this folder first (default: use the index as it is; build it from seeds/ if there is none)",
+    )
+    ask.add_argument("--persist-dir", help="index folder (default: QA_PERSIST_DIR or .qa-index)")
+    ask.add_argument("--chroma-url", help="use a Chroma server (default: QA_CHROMA_URL)")
+    ask.add_argument("--model", help="embedding model: hub name or local path (default: QA_EMBED_MODEL)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    try:
+        folder = args.articles or (None if Store(args.persist_dir, url=args.chroma_url).exists() else "seeds")
+        if folder:
+            bot = Bot.from_articles(folder, args.persist_dir, model=args.model, chroma_url=args.chroma_url)
+        else:
+            bot = Bot.from_index(args.persist_dir, model=args.model, chroma_url=args.chroma_url)
+        answer = bot.ask(args.question)
+    except (ArticleError, StoreError, QuestionError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _print_answer(answer, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

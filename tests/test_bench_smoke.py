@@ -1,0 +1,96 @@
+"""Smoke run of the benchmarks: each suite prints one JSON object with sane figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FACQA, ROOT
+
+SUITES = ("quality", "baseline", "latency", "indexing")
+RATES = ("cite@1", "cite@5", "f1", "contains")
+
+
+def _assert_scores(scores: dict) -> None:
+    """Counts are positive, rates are fractions, times are non-negative."""
+    assert scores["questions"] > 0
+    for key in RATES:
+        assert 0.0 <= scores[key] <= 1.0, key
+    assert 0.0 <= scores["p50_s"] <= scores["p95_s"]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """The suites' JSON objects from one quick run, by suite name."""
+    out = tmp_path_factory.mktemp("bench-out")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--suite", ",".join(SUITES), "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True, timeout=600,
+    )
+    objects = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return {o["suite"]: o for o in objects}
+
+
+def test_every_suite_printed_one_object(results: dict[str, dict]) -> None:
+    assert tuple(results) == SUITES
+
+
+def test_quality(results: dict[str, dict]) -> None:
+    quality = results["quality"]
+    seeds_file = ROOT / "bench" / "questions" / "seeds.jsonl"
+    if seeds_file.is_file():
+        seeds = quality["seeds"]
+        assert seeds["all_answerable"]["questions"] + seeds["unanswerable"]["questions"] > 0
+        for group in ("en", "id", "all_answerable"):
+            assert 0.0 <= seeds[group]["answer_accuracy"] <= 1.0
+            assert 0.0 <= seeds[group]["citation_accuracy"] <= 1.0
+        assert 0.0 <= seeds["unanswerable"]["abstention_accuracy"] <= 1.0
+    else:
+        assert quality["seeds"] is None
+    if not FACQA.is_file():
+        assert quality["facqa"] is None
+        return
+    facqa = quality["facqa"]
+    assert facqa["articles"] > 0
+    _assert_scores(facqa)
+    assert 0.0 <= facqa["found_rate"] <= 1.0
+    assert (ROOT / facqa["per_question"]).is_file() or Path(facqa["per_question"]).is_file()
+
+
+@pytest.mark.skipif(not FACQA.is_file(), reason="FacQA data not available")
+def test_baseline(results: dict[str, dict]) -> None:
+    baseline = results["baseline"]
+    _assert_scores(baseline["bot"])
+    _assert_scores(baseline["baseline"])
+    assert set(baseline["ratios"]) == {*RATES, "p50_s", "p95_s"}
+
+
+@pytest.mark.skipif(not FACQA.is_file(), reason="FacQA data not available")
+def test_latency(results: dict[str, dict]) -> None:
+    latency = results["latency"]
+    assert latency["questions"] > 0 and latency["chunks"] > 0
+    assert {"embed", "dense", "bm25", "fusion", "answer"} <= set(latency["stages_p50_s"])
+    assert latency["slowest_stage"] in latency["stages_p50_s"]
+    assert abs(sum(latency["stages_share"].values()) - 1.0) < 0.01
+
+
+@pytest.mark.skipif(not FACQA.is_file(), reason="FacQA data not available")
+def test_indexing(results: dict[str, dict]) -> None:
+    indexing = results["indexing"]
+    for folder in ("full", "folder_1000"):
+        assert indexing[folder]["articles"] > 0 and indexing[folder]["chunks"] > 0
+        assert indexing[folder]["chunks_per_s"] > 0
+    assert indexing["add_one_article"]["chunks_written"] > 0
+
+
+def test_suites_without_facqa_say_so(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--suite", "baseline",
+         "--facqa", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True, timeout=300,
+    )
+    assert "FacQA file not found" in json.loads(done.stdout)["skipped"]

@@ -1,0 +1,68 @@
+"""The chat page in a real browser: ask, read the answer, open its sources, try a script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from app_server import ROOT, running_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOT = ROOT / "tests" / "artifacts" / "chat.png"
+ANSWER_TIMEOUT = 30_000  # ms
+
+if not Path(CHROMIUM).exists():
+    # CI installs chromium (.ci/run), so there a missing browser is a failure, not a skip.
+    if os.environ.get("CI"):
+        pytest.fail(f"chromium is not installed at {CHROMIUM}", pytrace=False)
+    pytest.skip("chromium is not installed; set CI=1 to make this a failure", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def page(isolated_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+    """The chat page, loaded in headless chromium from an app on loopback."""
+    with running_app(tmp_path_factory.mktemp("browser-app")) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        page.goto(url)
+        yield page
+        browser.close()
+
+
+def ask(page: Page, text: str) -> None:
+    """Type `text` into the chat box and send it, then wait for the reply to settle."""
+    replies = page.get_by_test_id("bot").count()
+    box = page.get_by_placeholder("Ask about the articles")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.get_by_test_id("bot")).to_have_count(replies + 1, timeout=ANSWER_TIMEOUT)
+
+
+def test_answer_shows_sources_with_the_span_marked(page: Page) -> None:
+    ask(page, "How long was the call?")
+    reply = page.get_by_test_id("bot").last
+    expect(reply).to_contain_text("1 hour 25 minutes", timeout=ANSWER_TIMEOUT)
+    expect(reply.locator("details.sources")).to_be_visible(timeout=ANSWER_TIMEOUT)
+    mark = reply.locator("details.sources mark").first
+    expect(mark).to_be_hidden()
+    reply.locator("details.sources summary").click()
+    expect(mark).to_be_visible()
+    expect(mark).to_contain_text("1 jam 25 menit")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+
+def test_script_text_is_shown_not_run(page: Page) -> None:
+    script = "<script>window.__pwned=1</script>"
+    ask(page, script)
+    expect(page.get_by_test_id("user").last).to_have_text(script)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
