@@ -18,7 +18,7 @@ FOUND_THRESHOLD = 0.5
 # A further citation needs this share of the best sentence's coverage.
 SUPPORT_RATIO = 0.4
 # How much the retriever's fused score (relative to the top chunk) adds to a sentence's score.
-RETRIEVAL_WEIGHT = 0.3
+RETRIEVAL_WEIGHT = 0.1
 MAX_CITATIONS = 5
 NOT_FOUND = {
     True: "I could not find that in the articles.",

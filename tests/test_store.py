@@ -1,0 +1,163 @@
+"""Incremental sync into a real embedded Chroma, model bookkeeping, and the offline fallback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.articles import ArticleError
+from index.chunks import chunk_spans
+from index.articles import read_article
+from index.embedder import OFFLINE_NAME, load_embedder
+from index.store import Store, StoreError
+
+from .conftest import SEEDS
+
+
+class CountingEmbedder:
+    """Wraps an embedder and counts the passages it is asked to encode."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.encoded = inner, 0
+        self.name, self.mode, self.reason = inner.name, inner.mode, inner.reason
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def encode_query(self, texts):  # type: ignore[no-untyped-def]
+        return self.inner.encode_query(texts)
+
+    def encode_documents(self, texts):  # type: ignore[no-untyped-def]
+        self.encoded += len(texts)
+        return self.inner.encode_documents(texts)
+
+
+def _chunks(path: Path) -> int:
+    return len(chunk_spans(read_article(path)))
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    out = tmp_path / "articles"
+    out.mkdir()
+    for path in SEEDS.glob("*.txt"):
+        shutil.copy(path, out / path.name)
+    return out
+
+
+def test_add_edit_delete_are_incremental(folder: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    counting = CountingEmbedder(embedder)
+    store = Store(tmp_path / "index")
+    seeds = sorted(folder.glob("*.txt"))
+    first = store.sync(folder, counting)
+    expected = sum(_chunks(p) for p in seeds)
+    assert first.added == [p.name for p in seeds] and first.chunks_total == expected
+    assert counting.encoded == expected
+
+    counting.encoded = 0
+    again = store.sync(folder, counting)
+    assert (again.unchanged, again.chunks_written, counting.encoded) == (2, 0, 0)
+
+    extra = folder / "002_new.txt"
+    extra.write_text("Berita Baru Tentang Ekonomi\n\nEkonomi tumbuh 5 persen. Inflasi turun. Rupiah stabil.\n")
+    counting.encoded = 0
+    added = store.sync(folder, counting)
+    assert added.added == ["002_new.txt"] and counting.encoded == _chunks(extra)
+    assert store.count() == expected + _chunks(extra)
+
+    extra.write_text("Berita Baru Tentang Ekonomi\n\nEkonomi tumbuh 6 persen pada 2026. Inflasi turun.\n")
+    counting.encoded = 0
+    changed = store.sync(folder, counting)
+    assert changed.changed == ["002_new.txt"] and counting.encoded == _chunks(extra)
+    assert store.count() == expected + _chunks(extra)
+    texts = [t for _, t, m in store.iter_chunks() if m["article"] == "002_new.txt"]
+    assert any("6 persen" in t for t in texts) and not any("5 persen" in t for t in texts)
+
+    extra.unlink()
+    removed = store.sync(folder, counting)
+    assert removed.removed == ["002_new.txt"] and store.count() == expected
+
+
+def test_every_stored_chunk_is_a_verbatim_slice(folder: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "index")
+    store.sync(folder, embedder)
+    for _, text, meta in store.iter_chunks():
+        article = (folder / meta["article"]).read_text(encoding="utf-8-sig")
+        assert article[meta["start"] : meta["end"]] == text
+
+
+def test_bad_files_are_skipped_and_nothing_is_lost(folder: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "index")
+    store.sync(folder, embedder)
+    before = store.count()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00IHDR\x00")
+    (folder / "latin.txt").write_bytes("Kafé Baru di Bandung\n\nKafé itu dibuka pada 2025. Ramai.".encode("latin-1"))
+    report = store.sync(folder, embedder)
+    assert sorted(s.split(":")[0] for s in report.skipped) == ["empty.txt", "image.txt"]
+    assert report.added == ["latin.txt"]
+    assert store.count() == before + _chunks(folder / "latin.txt")
+    # An article that turns unreadable keeps its earlier chunks.
+    seed = sorted(folder.glob("0*.txt"))[0]
+    seed.write_bytes(b"\x00\x01binary")
+    report = store.sync(folder, embedder)
+    assert report.skipped and store.indexed_articles().get(seed.name)
+
+
+@pytest.mark.parametrize("make", ["missing", "empty"])
+def test_missing_or_empty_folder_is_a_one_line_error(make: str, folder: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "index")
+    store.sync(folder, embedder)
+    before = store.count()
+    target = tmp_path / make
+    if make == "empty":
+        target.mkdir()
+    with pytest.raises(ArticleError) as info:
+        store.sync(target, embedder)
+    assert str(target) in str(info.value) and "\n" not in str(info.value)
+    assert store.count() == before
+
+
+def test_unopenable_store_is_a_one_line_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError) as info:
+        Store(blocker / "index")
+    assert "cannot be opened" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_unreachable_chroma_server_is_a_one_line_error() -> None:
+    with pytest.raises(StoreError) as info:
+        Store(url="http://127.0.0.1:9")
+    assert "127.0.0.1:9" in str(info.value) and "QA_CHROMA_URL" in str(info.value)
+
+
+def test_offline_fallback_is_fast_and_says_why(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING"):
+        embedder = load_embedder("intfloat/multilingual-e5-small")
+    assert embedder.mode == "offline" and embedder.name == OFFLINE_NAME
+    assert "not cached" in embedder.reason
+    lines = [r.getMessage() for r in caplog.records if "offline mode" in r.getMessage()]
+    assert len(lines) == 1 and "multilingual-e5-small" in lines[0]
+
+
+def test_local_model_loads_through_sentence_transformers(tiny_model_dir: Path, folder: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    tiny = load_embedder(str(tiny_model_dir))
+    assert tiny.mode == "model" and tiny.dim == 32
+    store = Store(tmp_path / "index")
+    store.sync(folder, embedder)
+    report = Store(tmp_path / "index").sync(folder, tiny)
+    assert report.rebuilt and len(report.added) == 2
+    assert Store(tmp_path / "index").embed_model == tiny.name
+    with pytest.raises(StoreError, match="was built with"):
+        Store(tmp_path / "index").collection(embedder, rebuild=False)
+
+
+def test_e5_models_get_their_prompts(tiny_model_dir: Path, tmp_path: Path) -> None:
+    e5_like = tmp_path / "my-e5-model"
+    shutil.copytree(tiny_model_dir, e5_like)
+    model = load_embedder(str(e5_like)).model
+    assert model.prompts["query"] == "query: " and model.prompts["document"] == "passage: "
