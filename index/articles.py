@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Bumped whenever parsing or chunking changes, so a re-sync re-indexes every article.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 # Lines that link to other stories ("Baca Juga: ...") are navigation, not content.
 _LINK_LINE = re.compile(
@@ -42,6 +42,7 @@ class Article:
     place: str = ""
     blocks: tuple[tuple[int, int], ...] = ()
     warning: str = ""
+    headline: bool = False  # False when the title is only the first sentence, shortened
 
 
 def digest_of(raw: bytes) -> str:
@@ -135,6 +136,7 @@ def parse(raw: bytes, name: str) -> Article:
             place = place.title() if place.isupper() else place
             blocks[0][0] = m.end()
             break
+    headline = bool(title)
     if not title:
         title = _first_sentence(text[blocks[0][0] : blocks[0][1]])
     return Article(
@@ -146,6 +148,7 @@ def parse(raw: bytes, name: str) -> Article:
         place=place,
         blocks=tuple((s, e) for s, e in blocks),
         warning=warning,
+        headline=headline,
     )
 
 

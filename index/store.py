@@ -250,5 +250,11 @@ def _rows(
             "end": end,
             "source": article.source,
             "place": article.place,
+            "headline": article.headline,
         }
-        yield f"{article.name}#{article.digest[:12]}#{no}", text, meta, f"{article.title}\n{text}"
+        yield f"{article.name}#{article.digest[:12]}#{no}", text, meta, searchable(meta, text)
+
+
+def searchable(meta: dict[str, Any], text: str) -> str:
+    """What retrievers see of a chunk: its article's headline, when it has one, then the text."""
+    return f"{meta['title']}\n{text}" if meta.get("headline") else text

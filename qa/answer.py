@@ -12,7 +12,7 @@ from .question import Question
 from .render import render
 from .retrieve import Chunk
 from .spans import Span, find_spans
-from .text import STOPWORDS, terms, words
+from .text import STOPWORDS, stem, terms, words
 
 FOUND_THRESHOLD = 0.5
 # A further citation needs this share of the best sentence's coverage.
@@ -115,28 +115,91 @@ def _describe(question: Question, text: str, start: int, end: int) -> Span | Non
     return None
 
 
+_MONEY = frozenset("dana harga biaya nilai anggaran modal investasi utang pendapatan gaji kerugian".split())
+_CURRENCY = re.compile(r"\b(rp|us\$|\$|dollar|dolar|rupiah|euro|yen|yuan)", re.IGNORECASE)
+# Words after which the rest of a clause defines what came before ("... adalah ubur-ubur").
+_COPULA = re.compile(r"\b(adalah|ialah|yaitu|yakni|merupakan|berupa|bernama|disebut|dinamai)\s+", re.IGNORECASE)
+
+
+def _continuation(question: Question, text: str, start: int, end: int) -> Span | None:
+    """For open "what" questions: the phrase after a copula that follows the question's words."""
+    sentence = text[start:end]
+    asked = set(question.words)
+    for m in _COPULA.finditer(sentence):
+        if not asked & set(words(sentence[: m.start()])):
+            continue
+        phrase = re.match(r"[^,.;:()]+", sentence[m.end() :])
+        if phrase and phrase.group().strip():
+            value = " ".join(phrase.group().split()[:8])
+            s0 = start + m.end()
+            return Span(s0, s0 + len(value), "phrase", value)
+    return None
+
+
+def _expansion(question: Question, text: str, start: int, end: int) -> Span | None:
+    """What an acronym of the question stands for: "JICA (Japan ... Agency)" or
+    "Japan ... Agency (JICA)"."""
+    sentence = text[start:end]
+    for acronym in re.findall(r"\b[A-Z][A-Za-z]*[A-Z]\w*\b", question.text):
+        a = re.escape(acronym)
+        for pattern in (rf"\b{a}\s*\((?P<v>[^()]{{4,120}})\)",
+                        rf"(?P<v>[A-Z][\w-]*(?:\s+(?:[A-Z][\w-]*|dan|and|of|for|the|untuk|dari|di|pada)){{1,12}})\s*\({a}\)"):
+            m = re.search(pattern, sentence)
+            if m:
+                return Span(start + m.start("v"), start + m.end("v"), "expansion", m["v"])
+    return None
+
+
+def _unit_fit(question: Question, span: Span, after: str) -> float:
+    """How well a quantity's unit fits the question's noun ("berapa dosen" -> "211 dosen")."""
+    head = question.head
+    if not head:
+        return 0.0
+    unit = (span.value.split()[-1] if span.value.split() else "").lower()
+    following = (after.split()[:1] or [""])[0].lower()
+    if stem(head) in (stem(unit), stem(following)):
+        return 1.0
+    if head in _MONEY:
+        return 1.0 if _CURRENCY.search(span.value + " " + following) else -0.5
+    if head in ("usia", "umur"):
+        return 1.0 if re.fullmatch(r"\(?\d{1,3}\)?", span.value) or following.startswith("tahun") else -0.5
+    return 0.0
+
+
 def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Span | None, float]:
     """The candidate of the wanted type best placed in the sentence, and how well placed it is
     (0..1): cued by a word like "selama"/"pada" and close to the question's words."""
-    if question.kind in ("other", "reason"):
+    if question.kind == "reason":
         return None, 0.0
-    if question.kind == "identity":
-        span = _describe(question, text, start, end)
+    if question.kind in ("identity", "expansion"):
+        span = (_describe if question.kind == "identity" else _expansion)(question, text, start, end)
         return span, 1.0 if span else 0.0
     asked = set(question.words)
     names = {"person", "organization", "location"}
-    kinds = names if question.kind in names else {question.kind}
+    kinds = names if question.kind in names | {"name", "other"} else {question.kind}
     candidates = [
         s for s in find_spans(text, start, end, asked)
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
+    if question.kind == "other" or not candidates and question.kind == "name":
+        span = _continuation(question, text, start, end)
+        return span, 0.5 if span else 0.0
     if not candidates:
         return None, 0.0
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end]) if m.group().lower() in asked]
 
     def fit(span: Span) -> float:
         distance = min((abs(a - span.start) for a in anchors), default=120)
-        return 0.5 * span.cued + 0.5 * (1 - min(distance, 120) / 120) - 0.5 * (span.kind != question.kind)
+        score = 0.5 * span.cued + 0.5 * (1 - min(distance, 120) / 120)
+        if question.kind in names:
+            score -= 0.5 * (span.kind != question.kind)
+        if question.kind == "quantity":
+            score += 0.5 * _unit_fit(question, span, text[span.end : end])
+        if question.head and question.kind in names | {"name"}:
+            # "pemimpin Korea Utara Kim Jong Un": the asked-for noun shortly before the name.
+            before = words(text[max(start, span.start - 40) : span.start])[-4:]
+            score += 0.5 * (question.head in span.value.lower() or question.head in before)
+        return score
 
     best = max(candidates, key=fit)
     return best, fit(best)

@@ -25,7 +25,8 @@ ID_FUNCTION_WORDS = frozenset("""
 yang dan di ke dari apa siapa berapa kapan mengapa kenapa bagaimana dengan untuk itu ini pada adalah
 ialah tidak bukan akan sudah telah sedang juga atau oleh dalam karena saat ketika ia dia mereka kami
 kita saya para sebagai bahwa bisa dapat ada antara lebih seperti hingga sampai sejak tersebut apakah
-manakah dimana mana secara namun tetapi masih belum sang si agar jika kalau
+manakah dimana mana secara namun tetapi masih belum sang si agar jika kalau siapakah berapakah
+kapankah dimanakah mengapakah bagaimanakah
 """.split())
 
 # The dictionary's first translations are often archaic, too literal or the wrong sense for news
@@ -142,14 +143,24 @@ def load_lexicon(path: Path | None = None) -> dict[str, tuple[str, ...]]:
     return lexicon
 
 
+_ID_QUESTION_WORDS = frozenset(
+    "apa apakah siapa siapakah berapa berapakah kapan kapankah mengapa kenapa bagaimana "
+    "bagaimanakah dimana dimanakah manakah".split()
+)
+
+
 def _language_score(tokens: Iterable[str]) -> int:
     """English stopwords minus Indonesian function words among lowercase tokens."""
     return sum((t in EN_STOPWORDS) - (t in ID_FUNCTION_WORDS) for t in tokens)
 
 
 def looks_english(text: str) -> bool:
-    """Guess whether a question is English (rather than Indonesian) from its function words."""
-    return _language_score(_TOKEN.findall(text.lower())) > 0
+    """Guess whether a question is English (rather than Indonesian) from its function words;
+    an Indonesian question word anywhere settles it ("siapakah Director of ... WHO")."""
+    tokens = _TOKEN.findall(text.lower())
+    if any(t in _ID_QUESTION_WORDS for t in tokens):
+        return False
+    return _language_score(tokens) > 0
 
 
 def _base_forms(word: str) -> Iterator[str]:

@@ -14,10 +14,12 @@ MAX_QUESTION_CHARS = 1000
 _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
     for kind, pattern in (
+        # "Apa kepanjangan dari JICA?" asks for what an acronym stands for.
+        ("expansion", r"\b(kepanjangan|singkatan|stands? for|short for)\b"),
         # "Who is Yuri Ushakov?" asks for a description of a named person.
         ("identity", r"^(who|siapa(kah)?)\s+(is|was|are|were|itu|adalah|sebenarnya)?\s*(?-i:[A-Z][\w'.-]*)(\s+(?-i:[A-Z][\w'.-]*)){0,3}\s*\??$"),
         ("date", r"\bhow long ago\b"),
-        ("duration", r"\bhow long\b|\bberapa lama(nya)?\b|\bfor how many (hours|minutes|days|weeks|months|years)\b"),
+        ("duration", r"\bhow long\b|\bberapa lama(nya|kah)?\b|\bfor how many (hours|minutes|days|weeks|months|years)\b"),
         ("date", r"\bwhen\b|\b(what|which) (date|day|year|month|time)\b|\bin what year\b|\bkapan(kah)?\b"
                  r"|\b(tanggal|tahun|bulan|hari|pukul|jam) (apa|berapa)(kah)?\b|\bberapa(kah)? tanggal\b"),
         ("quantity", r"\bhow (many|much)\b|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"),
@@ -61,6 +63,7 @@ class Question:
     words: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
     proper: frozenset[str] = frozenset()
+    head: str = ""
 
     @property
     def terms(self) -> list[str]:
@@ -72,17 +75,55 @@ class Question:
         return f"{self.text} {' '.join(self.words)}" if self.english else self.text
 
 
+# The noun a question asks about: "Sungai apakah ...", "Apa nama danau ...", "Berapa dosen ...".
+_HEAD = re.compile(
+    r"\b(?:apa(?:kah)?\s+nama|siapa(?:kah)?\s+nama|berapa(?:kah)?|which|what)\s+(?:(?-i:[A-Z])\w*\s+){0,3}(?P<a>\w+)"
+    r"|\b(?P<b>\w+)\s+(?:apa(?:kah)?|mana(?:kah)?)\b",
+    re.IGNORECASE,
+)
+_TITLE_WORDS = frozenset(
+    """presiden menteri gubernur bupati wali walikota ketua direktur kepala jenderal panglima
+    sekretaris juru pelatih kapten president minister governor mayor director chief chairman
+    head secretary spokesman coach captain""".split()
+)
+_PLACE_HEADS = frozenset(
+    """kota negara pulau provinsi propinsi kabupaten desa kecamatan sungai danau gunung pantai
+    bandara pelabuhan benua wilayah daerah kawasan situs""".split()
+)
+_ORG_HEADS = frozenset(
+    """perusahaan organisasi kelompok partai lembaga instansi badan klub tim maskapai bank
+    universitas kementerian departemen yayasan""".split()
+)
+
+
+def _head(text: str, english: bool = False) -> str:
+    """The lowercase (Indonesian) noun the question asks about, or ""."""
+    for m in _HEAD.finditer(text):
+        word = (m["a"] or m["b"]).lower()
+        if word not in STOPWORDS and word not in _TYPE_WORDS["quantity"]:
+            return (translate_terms([word]) or [word])[0] if english else word
+    return ""
+
+
 def answer_type(text: str) -> str:
     """The answer type a question asks for, or "other"."""
     for kind, pattern in _TYPES:
         if pattern.search(text):
+            if kind == "identity" and any(w.lower() in _TITLE_WORDS for w in text.split()):
+                return "person"  # "Siapa Menteri Luar Negeri Korea Selatan?" asks for a name
             return kind
-    return "other"
+    head = _head(text)
+    if head in _PLACE_HEADS:
+        return "location"
+    if head in _ORG_HEADS:
+        return "organization"
+    return "name" if head else "other"
 
 
 def clean(text: str) -> str:
     """Collapse whitespace and drop control characters; raise QuestionError when nothing is left."""
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text or "")
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]|<[^<>]{0,200}>", " ", text or "")
+    text = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", text)  # zero-width characters
     text = " ".join(text.split())
     if not re.search(r"\w", text):
         raise QuestionError("empty question: type a question about the articles")
@@ -130,5 +171,6 @@ def parse_question(text: str, context: str = "") -> Question:
         words=tuple(dict.fromkeys(w for group in content for w in group)),
         groups=tuple(groups),
         proper=frozenset(proper),
+        head=_head(text, english),
     )
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from index.embedder import Embedder
-from index.store import Store
+from index.store import Store, searchable
 
 from .text import terms, words
 
@@ -58,7 +59,7 @@ class HybridRetriever:
             self.ids.append(cid)
             self.texts.append(text)
             self.metas.append(meta)
-            corpus.append(terms(words(f"{meta.get('title', '')} {text}")) or ["_"])
+            corpus.append(terms(words(searchable(meta, text))) or ["_"])
         self.position = {cid: i for i, cid in enumerate(self.ids)}
         self.document_frequency: dict[str, int] = defaultdict(int)
         for doc in corpus:
@@ -73,11 +74,15 @@ class HybridRetriever:
         df = self.document_frequency.get(term, 0)
         return float(np.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))) if df else 0.0
 
-    def _bm25(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
-        known = [t for t in query_terms if t in self.bm25.vocab_dict]
-        if not known:
+    def _bm25(self, groups: Sequence[Sequence[str]], k: int) -> list[tuple[int, float]]:
+        """BM25 where each question word counts once: its best-scoring form or translation."""
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for group in groups:
+            known = [t for t in group if t in self.bm25.vocab_dict]
+            if known:
+                scores += np.max([self.bm25.get_scores([t]) for t in known], axis=0)
+        if not scores.any():
             return []
-        scores = self.bm25.get_scores(known)
         top = np.argsort(-scores)[:k]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
@@ -90,14 +95,14 @@ class HybridRetriever:
         self.timings["dense"] = time.perf_counter() - t
         return [(self.position[cid], score) for cid, score in hits if cid in self.position]
 
-    def retrieve(self, query: str, query_terms: list[str], k: int = 8, depth: int = 30) -> list[Chunk]:
-        """Top `k` chunks for a question: `query` goes to the dense side, `query_terms`
-        (stemmed, translated) to BM25."""
+    def retrieve(self, query: str, groups: Sequence[Sequence[str]], k: int = 8, depth: int = 30) -> list[Chunk]:
+        """Top `k` chunks for a question: `query` goes to the dense side, `groups` (per
+        question word, its stems and translations) to BM25."""
         if not self.ids:
             return []
         dense = self._dense(query, depth)
         t = time.perf_counter()
-        lexical = self._bm25(query_terms, depth)
+        lexical = self._bm25(groups, depth)
         self.timings["bm25"] = time.perf_counter() - t
         t = time.perf_counter()
         fused: dict[int, float] = defaultdict(float)

@@ -13,7 +13,7 @@ WORD = re.compile(r"\w+")
 STOPWORDS = frozenset(ID_FUNCTION_WORDS) | EN_STOPWORDS | frozenset(
     """
     apakah siapakah berapakah kapankah dimanakah manakah bagaimanakah mengapakah
-    nya pun lah kah tah yg dgn utk tsb nama
+    nya pun lah kah tah yg dgn utk tsb nama melalui lewat tentang terhadap kepada atas bagi
     """.split()
 ) - {"us"}
 
