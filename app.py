@@ -19,8 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from index import ArticleError, EmbedderError, StoreError
-from qa import Answer, Bot, Citation, QuestionError
+from qa import Answer, ArticleError, Bot, Citation, EmbedderError, QuestionError, StoreError
 
 log = logging.getLogger("app")
 
@@ -42,15 +41,19 @@ STREAM_DELAY = 0.02
 _SOURCES = re.compile(r'<details class="sources">.*?</details>', re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
+# Gradio's bundled Source Sans Pro SemiBold (600) holds only a few glyphs, so bold text came
+# out in two fonts; its Bold (700) file is complete.
+THEME = gr.themes.Default(
+    font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "sans-serif"]
+)
 CSS = """
-/* Gradio's bundled Source Sans Pro SemiBold (600) holds only a few glyphs; Bold (700) is whole. */
-.prose h1, .prose strong, .sources summary { font-weight: 700; }
 .chatbot .sources { margin-top: 0.6em; }
-.chatbot .sources summary { cursor: pointer; }
+.chatbot .sources summary { cursor: pointer; font-weight: 700; }
 .chatbot .sources .source { margin: 0.7em 0; }
 .chatbot .sources .file { opacity: 0.7; font-size: 0.9em; }
-.chatbot .sources blockquote { margin: 0.25em 0 0 0; }
-.chatbot .sources mark { background: #fde68a; color: inherit; padding: 0 0.1em; border-radius: 2px; }
+/* !important because Gradio's own prose blockquote margin is. */
+.chatbot .sources .source blockquote { margin: 0.25em 0 0 0 !important; }
+.chatbot .sources mark { background: #fde68a; color: inherit; padding: 0 0.1em; }
 """
 
 
@@ -142,7 +145,7 @@ def respond(bot: Bot, message: str, history: list[dict[str, Any]] | None) -> Ite
         yield [*chat, {"role": "assistant", "content": f"{text}\n\n{sources}"}]
 
 
-def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None = None) -> dict:
     """The /ask endpoint's answer: Answer.to_dict(), or found=False with an "error" field."""
     try:
         return bot.ask(question, history=plain_history(history)).to_dict()
@@ -178,7 +181,9 @@ def header_markdown(bot: Bot) -> str:
 
 def build_app(bot: Bot) -> gr.Blocks:
     """The chat page around `bot`, with the /chat and /ask API endpoints."""
+
     def chat(message: str, history: list[dict[str, Any]]) -> Iterator[list[dict]]:
+        """Answer `message` after the chat `history`, streaming the updated chat."""
         yield from respond(bot, message, history)
 
     def ask(question: str, history: list[dict] | None = None) -> dict:
@@ -211,11 +216,16 @@ def build_app(bot: Bot) -> gr.Blocks:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options; each defaults to its environment variable."""
     env = os.environ.get
-    parser = argparse.ArgumentParser(description="Web chat that answers questions about news articles, with cited sources.")
-    parser.add_argument("--host", default=env("QA_HOST", "127.0.0.1"), help="address to serve on (QA_HOST; default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=int(env("QA_PORT", "7860")), help="port (QA_PORT; default 7860)")
-    parser.add_argument("--articles", default=env("QA_ARTICLES", "seeds"), help="folder of .txt articles to index (QA_ARTICLES; default seeds)")
-    parser.add_argument("--persist-dir", default=None, help="index folder (default: QA_PERSIST_DIR or .qa-index)")
+    parser = argparse.ArgumentParser(
+        description="Web chat that answers questions about news articles, with cited sources."
+    )
+    parser.add_argument("--host", default=env("QA_HOST", "127.0.0.1"),
+                        help="address to serve on (QA_HOST; default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=env("QA_PORT", "7860"),
+                        help="port to serve on (QA_PORT; default 7860)")
+    parser.add_argument("--articles", default=env("QA_ARTICLES", "seeds"),
+                        help="folder of .txt articles to index (QA_ARTICLES; default seeds)")
+    parser.add_argument("--persist-dir", help="index folder (default: QA_PERSIST_DIR or .qa-index)")
     return parser.parse_args(argv)
 
 
@@ -235,7 +245,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # A handler-level filter, because bm25s sets its own logger to DEBUG when imported.
     handler = logging.StreamHandler()
     handler.setLevel(logging.INFO)
-    logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     log.setLevel(logging.INFO)
     auth = basic_auth(os.environ.get("QA_AUTH"))
     try:
@@ -243,7 +254,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ArticleError, EmbedderError, StoreError) as err:
         raise SystemExit(f"error: {err}") from None
     log.info("index: %s", bot.report.summary() if bot.report else "not synced")
-    build_app(bot).launch(server_name=args.host, server_port=args.port, auth=auth, css=CSS)
+    build_app(bot).launch(
+        server_name=args.host, server_port=args.port, auth=auth, theme=THEME, css=CSS
+    )
 
 
 if __name__ == "__main__":

@@ -45,15 +45,16 @@ def first_answer(url: str, process: subprocess.Popen, log: Path, timeout: float)
             return str(Client(url, verbose=False).predict(QUESTION, api_name="/ask")["text"])
         except Exception as exc:  # not listening yet, or still starting up
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"app.py gave no answer ({exc}):\n{log.read_text()[-2000:]}") from exc
+                tail = log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"app.py gave no answer ({exc}):\n{tail}") from exc
         time.sleep(POLL)
 
 
-def time_to_answer(articles: Path, persist_dir: Path, log: Path, timeout: float) -> tuple[float, str]:
+def time_to_answer(articles: Path, index: Path, log: Path, timeout: float) -> tuple[float, str]:
     """Start app.py, wait for its first answer, stop it: (seconds, the answer text)."""
     port = free_port()
     command = [sys.executable, str(REPO / "app.py"), "--port", str(port),
-               "--articles", str(articles), "--persist-dir", str(persist_dir)]
+               "--articles", str(articles), "--persist-dir", str(index)]
     with log.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
@@ -65,7 +66,9 @@ def time_to_answer(articles: Path, persist_dir: Path, log: Path, timeout: float)
         process.wait(timeout=30)
 
 
-def measure(work: Path, articles: Path = REPO / "seeds", runs: int = RUNS, timeout: float = TIMEOUT) -> dict[str, Any]:
+def measure(
+    work: Path, articles: Path = REPO / "seeds", runs: int = RUNS, timeout: float = TIMEOUT
+) -> dict[str, Any]:
     """One untimed run, then the median of `runs` timed cold starts, in folder `work`."""
     work.mkdir(parents=True, exist_ok=True)
     persist_dir, log = work / "index", work / "app.log"
@@ -83,16 +86,20 @@ def measure(work: Path, articles: Path = REPO / "seeds", runs: int = RUNS, timeo
 
 
 def run(ctx: Any) -> dict[str, Any]:
-    """Entry point for `python -m bench` (its coldstart suite): measure in the run's work folder."""
-    return measure(ctx.work / "app-cold-start")
+    """Entry point for `python -m bench` (its coldstart suite): measure in the run's work
+    folder, with a single timed run when the run is --quick."""
+    return measure(ctx.work / "app-cold-start", runs=1 if ctx.quick else RUNS)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Measure in a temporary folder and print the result as one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=RUNS, help=f"timed cold starts (default {RUNS})")
-    parser.add_argument("--articles", type=Path, default=REPO / "seeds", help="articles folder (default seeds)")
-    parser.add_argument("--timeout", type=float, default=TIMEOUT, help=f"seconds to wait for one start (default {TIMEOUT:.0f})")
+    parser.add_argument("--runs", type=int, default=RUNS,
+                        help=f"timed cold starts (default {RUNS})")
+    parser.add_argument("--articles", type=Path, default=REPO / "seeds",
+                        help="articles folder (default seeds)")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT,
+                        help=f"seconds to wait for one start (default {TIMEOUT:.0f})")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="app-cold-start-") as work:
         result = measure(Path(work), args.articles.resolve(), args.runs, args.timeout)

@@ -17,6 +17,10 @@ from .text import STOPWORDS, stem, terms, words
 FOUND_THRESHOLD = 0.5
 # A further citation needs this share of the best sentence's coverage.
 SUPPORT_RATIO = 0.4
+# Typed values whose disagreement between articles is worth reporting.
+_COMPARABLE = frozenset({"date", "duration", "quantity", "person", "organization", "location"})
+# Share of content words two sentences must have in common to count as the same event.
+SAME_EVENT_OVERLAP = 0.25
 # How much the retriever's fused score (relative to the top chunk) adds to a sentence's score.
 RETRIEVAL_WEIGHT = 0.1
 MAX_CITATIONS = 5
@@ -49,6 +53,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     kind: str = "other"
     value: str = ""
+    disagreement: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form."""
@@ -57,6 +62,7 @@ class Answer:
             "found": self.found,
             "kind": self.kind,
             "value": self.value,
+            "disagreement": self.disagreement,
             "citations": [vars(c) for c in self.citations],
         }
 
@@ -84,6 +90,7 @@ def _coverage(
     uses weighs as much as the rarest one, so it lowers coverage."""
     unseen = max((idf(t) for t in question.terms), default=1.0)
     total = matched = 0.0
+    worded = False  # a bare number ("1" in "alert(1)") is no evidence on its own
     for group in question.groups:
         # The floor keeps common words (a name in every chunk) from counting for nothing.
         weight = 0.5 + (max(idf(t) for t in group) or unseen)
@@ -91,9 +98,10 @@ def _coverage(
         total += weight
         if any(t in stems for t in group):
             matched += weight
+            worded = worded or not group[0].isdigit()
         elif any(t in before for t in group):
             matched += weight / 2
-    return matched / total if total else 0.0
+    return matched / total if total and worded else 0.0
 
 
 def _describe(question: Question, text: str, start: int, end: int) -> Span | None:
@@ -244,26 +252,77 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
     if not relevant:
         return not_found(question)
     best = next((s for s in relevant if s.span), relevant[0])
-    # Further citations must be as much about the question and, for typed questions, hold a
-    # value of the same type: related evidence, not mere word overlap.
-    cited = [best] + [
-        s for s in sentences[1:]
-        if s.coverage >= SUPPORT_RATIO * best.coverage
-        and s.chunk.meta["article"] != best.chunk.meta["article"]
-        and (best.span is None or s.span is not None)
-    ]
-    cited = list({s.chunk.meta["article"]: s for s in reversed(cited)}.values())[::-1][:MAX_CITATIONS]
-    citations = [
-        Citation(
-            article=s.chunk.meta["article"], quote=s.text, start=s.start, end=s.end,
-            title=s.chunk.meta.get("title", ""), score=round(s.score, 4),
-            span_start=s.span.start if s.span else None, span_end=s.span.end if s.span else None,
-        )
-        for s in cited
-    ]
+    cited = _supporting(best, sentences)
+    rival = _rival(best, cited, question)
+    if rival:
+        cited.remove(rival)
+        cited.insert(1, rival)
+    # Highlight a value only where it is the answer (or the disagreeing one), not an aside.
+    citations = [_citation(s, s is best or s is rival or _agrees(best, s)) for s in cited]
     value = render(best.span, question.english) if best.span else ""
-    head = f"{value[:1].upper()}{value[1:]} [1]." if value else f"{best.text} [1]"
-    if len(citations) > 1:
-        markers = ", ".join(f"[{n}]" for n in range(2, len(citations) + 1))
-        head += f" {'See also' if question.english else 'Lihat juga'} {markers}."
-    return Answer(head, True, citations, question.kind, value)
+    if rival and rival.span:
+        other = render(rival.span, question.english)
+        lead = "The articles disagree:" if question.english else "Artikel-artikel berbeda:"
+        text = f"{lead} {value} [1], {'but' if question.english else 'tetapi'} {other} [2]."
+    else:
+        text = f"{value[:1].upper()}{value[1:]} [1]." if value else f"{best.text} [1]"
+    first_extra = 3 if rival else 2
+    if len(citations) >= first_extra:
+        markers = ", ".join(f"[{n}]" for n in range(first_extra, len(citations) + 1))
+        text += f" {'See also' if question.english else 'Lihat juga'} {markers}."
+    return Answer(text, True, citations, question.kind, value, disagreement=bool(rival))
+
+
+def _supporting(best: _Sentence, sentences: list[_Sentence]) -> list[_Sentence]:
+    """`best`, then one sentence per other article that is as much about the question and, for
+    a typed question, holds a value of the same type: related evidence, not word overlap."""
+    cited, articles = [best], {best.chunk.meta["article"]}
+    for s in sentences:
+        article = s.chunk.meta["article"]
+        if (
+            article not in articles
+            and s.coverage >= SUPPORT_RATIO * best.coverage
+            and (best.span is None or s.span is not None)
+        ):
+            cited.append(s)
+            articles.add(article)
+    return cited[:MAX_CITATIONS]
+
+
+def _same_value(a: str, b: str) -> bool:
+    """Values agree when one says as much as the other ("September" and "September 2025")."""
+    a, b = " ".join(words(a)), " ".join(words(b))
+    return a in b or b in a
+
+
+def _rival(best: _Sentence, cited: list[_Sentence], question: Question) -> _Sentence | None:
+    """A cited sentence about the same event that gives a different typed value, if any.
+    Same event: nearly as relevant to the question and sharing most of its content words."""
+    if not best.span or best.span.kind not in _COMPARABLE:
+        return None
+    mine = set(terms(words(best.text)))
+    value = render(best.span, True)
+    for s in cited[1:]:
+        theirs = set(terms(words(s.text)))
+        overlap = len(mine & theirs) / max(1, len(mine | theirs))
+        if (
+            s.span.kind == best.span.kind
+            and s.coverage >= 0.8 * best.coverage
+            and overlap >= SAME_EVENT_OVERLAP
+            and not _same_value(value, render(s.span, True))
+        ):
+            return s
+    return None
+
+
+def _agrees(best: _Sentence, other: _Sentence) -> bool:
+    return bool(best.span and other.span) and _same_value(render(best.span, True), render(other.span, True))
+
+
+def _citation(s: _Sentence, highlight: bool) -> Citation:
+    span = s.span if highlight else None
+    return Citation(
+        article=s.chunk.meta["article"], quote=s.text, start=s.start, end=s.end,
+        title=s.chunk.meta.get("title", ""), score=round(s.score, 4),
+        span_start=span.start if span else None, span_end=span.end if span else None,
+    )

@@ -43,7 +43,8 @@ class QuestionError(ValueError):
 _TYPE_WORDS = {
     "duration": {"long", "last", "lasted", "lasting", "took", "take", "lama", "lamanya"},
     "quantity": {"many", "much", "banyak", "jumlah", "jumlahnya"},
-    "date": {"date", "day", "year", "month", "time", "tanggal", "tahun", "bulan", "hari"},
+    "date": {"date", "day", "year", "month", "time", "tanggal", "tahun", "bulan", "hari",
+             "take", "took", "taken", "place", "happen", "happened", "occur", "occurred"},
     "organization": {"company", "organization", "organisation", "group", "party", "agency", "news",
                      "institution", "perusahaan", "organisasi", "kelompok", "partai", "lembaga",
                      "kantor", "berita", "badan"},

@@ -3,23 +3,24 @@ HTML it builds for sources and history."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from app_server import ROOT, running_app
 from gradio_client import Client
 
 import app
 from qa import Citation
+
+from .app_server import ROOT, running_app
 
 CALL_ARTICLE = "000_23b6403ff7373a43.txt"
 BAD_INPUTS = {
     "empty": "",
     "long": "x" * 100_000,
     "control": "\x00\x07\x1b\x7f",
-    "script": "<script>alert(1)</script>",
 }
 
 
@@ -80,10 +81,19 @@ def test_ask_endpoint_takes_plain_history(client: Client) -> None:
 def test_bad_chat_input_gets_a_polite_line(client: Client, message: str) -> None:
     chat = client.predict(message, [], api_name="/chat")
     reply = last_reply(chat)
-    assert "\n" not in reply and "Traceback" not in reply and "<details" not in reply
-    assert reply.startswith(("Sorry", "I could not find", "Maaf"))
+    assert "\n" not in reply and "<details" not in reply
+    assert reply.startswith("Sorry, ") and "Traceback" not in reply
     shown = app.message_text(chat[0]["content"])
-    assert "<script" not in shown and len(shown) <= app.SHOWN_QUESTION_CHARS + 2
+    assert len(shown) <= app.SHOWN_QUESTION_CHARS + 2
+
+
+def test_script_text_is_escaped_in_the_chat(client: Client) -> None:
+    script = "<script>alert(1)</script>"
+    chat = client.predict(script, [], api_name="/chat")
+    assert app.message_text(chat[0]["content"]) == html.escape(script)
+    reply = last_reply(chat)
+    assert "<script" not in reply and "Traceback" not in reply
+    assert reply.startswith(html.escape(client.predict(script, api_name="/ask")["text"]))
 
 
 @pytest.mark.parametrize("message", ["", "x" * 100_000], ids=["empty", "long"])
@@ -107,13 +117,15 @@ def test_auth_refuses_an_anonymous_client(isolated_env: Path, tmp_path: Path) ->
 
 def test_sources_escape_article_text_and_mark_the_span() -> None:
     quote = "Kata <b>Xi</b> & Putin: 1 jam 25 menit."
-    citation = Citation(article="a<1>.txt", quote=quote, start=100, end=100 + len(quote),
-                        title="<script>x</script>", score=1.0, span_start=100 + quote.index("1 jam"),
-                        span_end=100 + quote.index("."))
-    html = app.sources_html([citation])
-    assert "&lt;b&gt;Xi&lt;/b&gt; &amp; Putin: <mark>1 jam 25 menit</mark>." in html
-    assert "&lt;script&gt;x&lt;/script&gt;" in html and "a&lt;1&gt;.txt" in html
-    assert "<script>" not in html and "<b>" not in html
+    citation = Citation(
+        article="a<1>.txt", quote=quote, start=100, end=100 + len(quote),
+        title="<script>x</script>", score=1.0,
+        span_start=100 + quote.index("1 jam"), span_end=100 + quote.index("."),
+    )
+    block = app.sources_html([citation])
+    assert "&lt;b&gt;Xi&lt;/b&gt; &amp; Putin: <mark>1 jam 25 menit</mark>." in block
+    assert "&lt;script&gt;x&lt;/script&gt;" in block and "a&lt;1&gt;.txt" in block
+    assert "<script>" not in block and "<b>" not in block
 
 
 def test_history_for_the_bot_is_plain_text_without_sources() -> None:
@@ -126,3 +138,13 @@ def test_history_for_the_bot_is_plain_text_without_sources() -> None:
         {"role": "user", "content": "Is 1 < 2?"},
         {"role": "assistant", "content": "Yes [1]."},
     ]
+
+
+def test_an_unexpected_error_gets_a_polite_reply() -> None:
+    class BrokenBot:
+        def ask(self, question: str, history: object = None) -> None:
+            raise RuntimeError("index went away")
+
+    assert app.reply_parts(BrokenBot(), "How long was the call?", []) == (app.FAILED, "")
+    answer = app.ask_json(BrokenBot(), "How long was the call?")
+    assert answer["found"] is False and "index went away" not in answer["error"]

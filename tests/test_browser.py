@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_server import ROOT, running_app
+
+from .app_server import ROOT, running_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,7 +23,7 @@ if not Path(CHROMIUM).exists():
     # CI installs chromium (.ci/run), so there a missing browser is a failure, not a skip.
     if os.environ.get("CI"):
         pytest.fail(f"chromium is not installed at {CHROMIUM}", pytrace=False)
-    pytest.skip("chromium is not installed; set CI=1 to make this a failure", allow_module_level=True)
+    pytest.skip("chromium is not installed (with CI set, this fails)", allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
