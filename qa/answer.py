@@ -245,7 +245,7 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
         span, fit = _pick_span(question, sentence.chunk.text, sentence.start - base, sentence.end - base)
         if span:
             sentence.span = replace(span, start=span.start + base, end=span.end + base)
-            sentence.score += 0.1 + 0.3 * fit
+            sentence.score += 0.1 + 0.5 * fit
     sentences.sort(key=lambda s: s.score, reverse=True)
     # A typed question is answered by the best sentence that holds a value of its type.
     relevant = [s for s in sentences if s.coverage >= FOUND_THRESHOLD]

@@ -11,7 +11,7 @@ from pathlib import Path
 from index.embedder import Embedder, load_embedder
 from index.store import Store, SyncReport
 
-from .answer import Answer, extract
+from .answer import NOT_FOUND, Answer, extract
 from .question import QuestionError, parse_question
 from .retrieve import HybridRetriever
 
@@ -26,6 +26,10 @@ _FOLLOW_UP = re.compile(
     r"that|this|those|there|dia|ia|beliau|mereka|itu|tersebut|nya)\b|\w+nya\b",
     re.IGNORECASE,
 )
+
+
+# Citation markers and "See also" tails of an earlier answer are not its content.
+_MARKERS = re.compile(r"\[\d+\]|\b(See also|Lihat juga|The articles disagree|Artikel-artikel berbeda)\b:?")
 
 
 class Bot:
@@ -97,13 +101,16 @@ class Bot:
 
 
 def _context(question: str, history: Sequence[Message] | None) -> str:
-    """The previous user question when `question` is a follow-up to it, else ""."""
-    previous = [m.get("content", "") for m in history or () if m.get("role") == "user"]
-    if not previous or not isinstance(previous[-1], str):
+    """For a follow-up, the previous question and the answer it got ("that" may point at
+    either); "" when `question` stands on its own."""
+    turns = [m for m in history or () if isinstance(m.get("content"), str)]
+    users = [i for i, m in enumerate(turns) if m.get("role") == "user"]
+    if not users or not (_FOLLOW_UP.search(question) or len(question.split()) <= 3):
         return ""
-    if _FOLLOW_UP.search(question) or len(question.split()) <= 3:
-        return previous[-1]
-    return ""
+    last = users[-1]
+    replies = [m["content"] for m in turns[last + 1 :] if m.get("role") == "assistant"]
+    reply = _MARKERS.sub(" ", replies[0]) if replies and replies[0] not in NOT_FOUND.values() else ""
+    return f"{turns[last]['content']} {reply}".strip()
 
 
 __all__ = ["Bot", "QuestionError"]

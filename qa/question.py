@@ -35,6 +35,14 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+# Question words: a follow-up with one of these asks its own kind of question.
+_ASKS = re.compile(
+    r"\b(what|when|where|who|whom|whose|why|how|which|apa|kapan|mana|dimana|siapa|mengapa|kenapa"
+    r"|bagaimana|berapa)\w*\b",
+    re.IGNORECASE,
+)
+
+
 class QuestionError(ValueError):
     """A question that cannot be asked; the message says what to do."""
 
@@ -153,8 +161,8 @@ def parse_question(text: str, context: str = "") -> Question:
     known = any(t in STOPWORDS for t in words(text))
     english = looks_english(text if known or not context else context)
     kind = answer_type(text)
-    if kind == "other" and context:
-        kind = answer_type(context)
+    if kind == "other" and context and not _ASKS.search(text):
+        kind = answer_type(context)  # "And Xi?" asks what the previous question asked
     content = _content(words(text), english, kind)
     if context:
         content += _content(words(context), looks_english(context), answer_type(context))

@@ -140,3 +140,32 @@ def test_cli_build_and_ask(tmp_path: Path) -> None:
 def test_cli_help(module: str) -> None:
     shown = _cli("-m", module, "--help", cwd=ROOT)
     assert shown.returncode == 0 and "usage" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("question", "values"),
+    [("When did the call take place?", ("Wednesday, 4 February 2026", "Wednesday, 5 February 2026")),
+     ("Kapan panggilan video itu?", ("Rabu, 4 Februari 2026", "Rabu (5/2/2026)"))],
+)
+def test_disagreeing_dates_are_reported_with_both_citations(seeds_bot, question: str, values: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    answer = seeds_bot.ask(question)
+    assert answer.disagreement and all(v in answer.text for v in values)
+    first, second = answer.citations[:2]
+    assert {first.article, second.article} == {"000_23b6403ff7373a43.txt", "001_466ab87c043aefd1.txt"}
+    shown = {c.quote[c.span_start - c.start : c.span_end - c.start] for c in (first, second)}
+    assert shown == {"Rabu, 4 Februari 2026", "Rabu (5/2/2026)"}
+
+
+def test_agreeing_values_are_not_a_disagreement(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = seeds_bot.ask("Where did Xi and Putin last meet in person?")
+    assert not answer.disagreement and answer.text.startswith("Beijing [1]")
+
+
+def test_follow_up_inherits_the_question_type_only_when_elliptical(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "Siapa yang mengundang Putin ke China?"},
+               {"role": "assistant", "content": "Xi Jinping [1]."}]
+    elliptical = seeds_bot.ask("Dan ke Beijing?", history=history)
+    assert elliptical.kind == "person"
+    assert seeds_bot.ask("Dan ke Beijing?").kind == "other"
+    own = seeds_bot.ask("When was that?", history=history)
+    assert own.kind == "date"
