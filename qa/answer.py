@@ -15,6 +15,8 @@ from .spans import Span, find_spans
 from .text import STOPWORDS, stem, terms, words
 
 FOUND_THRESHOLD = 0.5
+# Term-by-term translation misses words, so English questions match less of the evidence.
+FOUND_THRESHOLD_EN = 0.35
 # A further citation needs this share of the best sentence's coverage.
 SUPPORT_RATIO = 0.4
 # Typed values whose disagreement between articles is worth reporting.
@@ -248,7 +250,7 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
             sentence.score += 0.1 + 0.5 * fit
     sentences.sort(key=lambda s: s.score, reverse=True)
     # A typed question is answered by the best sentence that holds a value of its type.
-    relevant = [s for s in sentences if s.coverage >= FOUND_THRESHOLD]
+    relevant = [s for s in sentences if s.coverage >= (FOUND_THRESHOLD_EN if question.english else FOUND_THRESHOLD)]
     if not relevant:
         return not_found(question)
     best = next((s for s in relevant if s.span), relevant[0])
