@@ -8,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "lexicon_en_id.tsv"
+# The project's own news vocabulary, consulted after OVERRIDES and before DEFAULT_LEXICON.
+NEWS_LEXICON = DEFAULT_LEXICON.with_name("news_en_id.tsv")
 
 EN_STOPWORDS = frozenset("""
 a about above after again against all also am an and any anybody anyone anything are around as at
@@ -112,15 +114,32 @@ OVERRIDES: dict[str, tuple[str, ...]] = {word: tuple(value.split("|")) for word,
 
 # Irregular English forms mapped to the headword they should be looked up as.
 IRREGULAR = {
-    "began": "begin", "begun": "begin", "bought": "buy", "brought": "bring", "built": "build",
-    "came": "come", "children": "child", "chose": "choose", "chosen": "choose", "fallen": "fall",
-    "fell": "fall", "fought": "fight", "found": "find", "gave": "give", "given": "give",
-    "held": "hold", "knew": "know", "known": "know", "led": "lead", "lost": "lose", "made": "make",
-    "meant": "mean", "men": "man", "met": "meet", "paid": "pay", "ran": "run", "risen": "rise",
-    "rose": "rise", "said": "say", "saw": "see", "seen": "see", "sent": "send", "shot": "shoot",
-    "sold": "sell", "spent": "spend", "spoke": "speak", "spoken": "speak", "stood": "stand",
-    "struck": "strike", "taken": "take", "told": "tell", "took": "take", "went": "go",
-    "women": "woman", "won": "win", "written": "write", "wrote": "write",
+    "arisen": "arise", "arose": "arise", "ate": "eat", "beaten": "beat", "became": "become",
+    "began": "begin", "begun": "begin", "bled": "bleed", "bore": "bear", "borne": "bear",
+    "bought": "buy", "broke": "break", "broken": "break", "brought": "bring", "built": "build",
+    "came": "come", "caught": "catch", "children": "child", "chose": "choose", "chosen": "choose",
+    "crises": "crisis", "dealt": "deal", "drawn": "draw", "drew": "draw", "driven": "drive",
+    "drove": "drive", "eaten": "eat", "fallen": "fall", "feet": "foot", "fell": "fall",
+    "felt": "feel", "fled": "flee", "flew": "fly", "flown": "fly", "forbade": "forbid",
+    "forbidden": "forbid", "forgave": "forgive", "forgiven": "forgive", "fought": "fight",
+    "found": "find", "froze": "freeze", "frozen": "freeze", "gave": "give", "given": "give",
+    "got": "get", "gotten": "get", "grew": "grow", "grown": "grow", "heard": "hear",
+    "held": "hold", "hid": "hide", "hidden": "hide", "hung": "hang", "kept": "keep",
+    "knew": "know", "known": "know", "laid": "lay", "led": "lead", "lent": "lend", "lost": "lose",
+    "made": "make", "meant": "mean", "men": "man", "met": "meet", "overcame": "overcome",
+    "oversaw": "oversee", "overseen": "oversee", "overthrew": "overthrow",
+    "overthrown": "overthrow", "paid": "pay", "proven": "prove", "ran": "run",
+    "rebuilt": "rebuild", "ridden": "ride", "risen": "rise", "rode": "ride", "rose": "rise",
+    "said": "say", "sang": "sing", "sank": "sink", "sat": "sit", "saw": "see", "seen": "see",
+    "sent": "send", "shaken": "shake", "shook": "shake", "shot": "shoot", "slept": "sleep",
+    "sold": "sell", "sought": "seek", "spent": "spend", "spoke": "speak", "spoken": "speak",
+    "stole": "steal", "stolen": "steal", "stood": "stand", "struck": "strike", "sung": "sing",
+    "sunk": "sink", "swam": "swim", "swore": "swear", "sworn": "swear", "taken": "take",
+    "taught": "teach", "thought": "think", "threw": "throw", "thrown": "throw", "told": "tell",
+    "took": "take", "undergone": "undergo", "understood": "understand", "underwent": "undergo",
+    "upheld": "uphold", "went": "go", "withdrawn": "withdraw", "withdrew": "withdraw",
+    "women": "woman", "won": "win", "wore": "wear", "worn": "wear", "written": "write",
+    "wrote": "write",
 }
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -128,7 +147,7 @@ _POSSESSIVE = re.compile(r"['’]s$")
 # Suffix, then replacements to try on the stem, most likely first.
 _SUFFIXES = (
     ("s", ("",)), ("es", ("",)), ("ies", ("y",)), ("ied", ("y",)),
-    ("ed", ("e", "")), ("ing", ("e", "")),
+    ("ed", ("e", "")), ("ing", ("e", "")), ("men", ("man",)),
 )
 
 
@@ -175,10 +194,17 @@ def _base_forms(word: str) -> Iterator[str]:
             yield stem[:-1]
 
 
+@lru_cache(maxsize=1)
+def _curated() -> dict[str, tuple[str, ...]]:
+    """The news vocabulary with OVERRIDES taking precedence headword by headword."""
+    return {**load_lexicon(NEWS_LEXICON), **OVERRIDES}
+
+
 def _translate(word: str) -> tuple[str, ...]:
-    """Translations for one lowercase word (overrides first), or the word itself if unknown."""
+    """Translations for one lowercase word, or the word itself if unknown: the curated tables
+    first (so an exact "building" beats "build"), then the dictionary lexicon."""
     forms = list(_base_forms(word))
-    for table in (OVERRIDES, load_lexicon()):
+    for table in (_curated(), load_lexicon()):
         for form in forms:
             if translations := table.get(form):
                 return translations

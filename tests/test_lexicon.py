@@ -1,6 +1,14 @@
 import pytest
 
-from qa.lexicon import DEFAULT_LEXICON, load_lexicon, looks_english, translate_terms
+from qa.lexicon import (
+    DEFAULT_LEXICON,
+    EN_STOPWORDS,
+    NEWS_LEXICON,
+    OVERRIDES,
+    load_lexicon,
+    looks_english,
+    translate_terms,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +61,23 @@ def test_lexicon_file_starts_with_attribution() -> None:
     assert "FreeDict" in text and "dict-freedict-eng-ind" in text
     assert "CC BY-SA 3.0" in text and "creativecommons.org/licenses/by-sa/3.0" in text
     assert load_lexicon()["war"] == ("perang",)
+
+
+def test_news_vocabulary_resolves() -> None:
+    assert {"menemukan", "ditemukan"} & set(translate_terms(["discovered"]))
+    assert translate_terms(["Philippine"]) == ["filipina"]
+    assert "kilometer" in translate_terms(["kilometers"])
+    assert "belanda" in translate_terms(["Dutch"])
+    assert "terbesar" in translate_terms(["largest"])
+    assert "nelayan" in translate_terms(["fishermen"])
+    assert "melarikan" in translate_terms(["fled"])
+
+
+def test_news_vocabulary_file_is_sorted_and_curated_first() -> None:
+    assert NEWS_LEXICON.read_text(encoding="utf-8").startswith("#")
+    news = load_lexicon(NEWS_LEXICON)
+    assert list(news) == sorted(news) and len(news) >= 900
+    assert all(0 < len(translations) <= 5 for translations in news.values())
+    assert not set(news) & EN_STOPWORDS
+    assert translate_terms(["building"])[0] == "gedung"  # the exact headword beats "build"
+    assert translate_terms(["moscow"]) == list(OVERRIDES["moscow"])  # overrides come first
