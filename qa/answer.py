@@ -93,10 +93,12 @@ def _coverage(
     unseen = max((idf(t) for t in question.terms), default=1.0)
     total = matched = 0.0
     worded = False  # a bare number ("1" in "alert(1)") is no evidence on its own
-    for group in question.groups:
+    own_count = len(question.groups)
+    for n, group in enumerate(question.search_groups):
         # The floor keeps common words (a name in every chunk) from counting for nothing.
         weight = 0.5 + (max(idf(t) for t in group) or unseen)
         weight *= 2 if group[0] in question.proper else 1
+        weight *= 0.5 if n >= own_count else 1  # words lent by an earlier turn count half
         total += weight
         if any(t in stems for t in group):
             matched += weight

@@ -92,7 +92,7 @@ class Bot:
         Raises QuestionError for an empty or over-long question."""
         started = time.perf_counter()
         parsed = parse_question(question, _context(question, history))
-        chunks = self.retriever.retrieve(parsed.search_text, parsed.groups)
+        chunks = self.retriever.retrieve(parsed.search_text, parsed.search_groups)
         t = time.perf_counter()
         answer = extract(parsed, chunks, self.retriever.idf)
         self.timings = {**self.retriever.timings, "answer": time.perf_counter() - t,

@@ -71,12 +71,18 @@ class Question:
     kind: str
     words: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
+    context: tuple[tuple[str, ...], ...] = ()
     proper: frozenset[str] = frozenset()
     head: str = ""
 
     @property
     def terms(self) -> list[str]:
-        return list(dict.fromkeys(t for group in self.groups for t in group))
+        return list(dict.fromkeys(t for group in self.search_groups for t in group))
+
+    @property
+    def search_groups(self) -> tuple[tuple[str, ...], ...]:
+        """The question's own word groups, then those lent by the conversation."""
+        return self.groups + self.context
 
     @property
     def search_text(self) -> str:
@@ -149,6 +155,16 @@ def _content(tokens: list[str], english: bool, kind: str) -> list[list[str]]:
     ]
 
 
+def _stem_groups(content: list[list[str]]) -> list[tuple[str, ...]]:
+    """Per word, the distinct stems of all its forms, duplicates dropped."""
+    groups: list[tuple[str, ...]] = []
+    for group in content:
+        stems = tuple(dict.fromkeys(v for w in group for v in variants(w)))
+        if stems and stems not in groups:
+            groups.append(stems)
+    return groups
+
+
 def parse_question(text: str, context: str = "") -> Question:
     """Analyse a question. `context`, the earlier question a follow-up leans on, lends its
     words (and its answer type when the follow-up names none)."""
@@ -164,22 +180,22 @@ def parse_question(text: str, context: str = "") -> Question:
     if kind == "other" and context and not _ASKS.search(text):
         kind = answer_type(context)  # "And Xi?" asks what the previous question asked
     content = _content(words(text), english, kind)
-    if context:
-        content += _content(words(context), looks_english(context), answer_type(context))
-    groups: list[tuple[str, ...]] = []
-    for group in content:
-        stems = tuple(dict.fromkeys(v for w in group for v in variants(w)))
-        if stems and stems not in groups:
-            groups.append(stems)
-    # Names the question mentions (capitalised after its first word) must be matched.
+    own = _stem_groups(content)
     proper = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][\w'-]*", text)}
+    lent: list[list[str]] = []
+    if context:
+        lent = _content(words(context), looks_english(context), answer_type(context))
+        # "Lalu Xi?" after a question about Putin: the new name replaces the old ones.
+        if proper & {g[0] for g in own}:
+            named = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]*", context)}
+            lent = [group for group in lent if not named & set(group)]
     return Question(
         text=text,
         english=english,
         kind=kind,
-        words=tuple(dict.fromkeys(w for group in content for w in group)),
-        groups=tuple(groups),
+        words=tuple(dict.fromkeys(w for group in content + lent for w in group)),
+        groups=tuple(own),
+        context=tuple(g for g in _stem_groups(lent) if g not in own),
         proper=frozenset(proper),
         head=_head(text, english),
     )
-

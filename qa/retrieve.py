@@ -95,7 +95,7 @@ class HybridRetriever:
         self.timings["dense"] = time.perf_counter() - t
         return [(self.position[cid], score) for cid, score in hits if cid in self.position]
 
-    def retrieve(self, query: str, groups: Sequence[Sequence[str]], k: int = 8, depth: int = 30) -> list[Chunk]:
+    def retrieve(self, query: str, groups: Sequence[Sequence[str]], k: int = 12, depth: int = 30) -> list[Chunk]:
         """Top `k` chunks for a question: `query` goes to the dense side, `groups` (per
         question word, its stems and translations) to BM25."""
         if not self.ids:

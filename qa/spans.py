@@ -85,7 +85,8 @@ CUES = {
     "location": frozenset("di ke dari in at to from".split()),
     "person": frozenset("kata ujar menurut oleh said by according".split()),
 }
-_AGE_WORDS = frozenset("peringatan ulang hut usia berusia umur berumur anniversary aged age".split())
+_AGE_WORDS = frozenset("peringatan ulang hut usia berusia umur berumur menjelang anniversary aged age".split())
+_SINCE_WORDS = frozenset("sejak setelah sebelum lalu silam since after before ago".split())
 # A name right before one of these is the speaker: the answer to "who said ...".
 SPEECH_VERBS = frozenset(
     """mengatakan mengungkapkan menyatakan menegaskan menjelaskan menyebutkan menyebut menuturkan
@@ -157,8 +158,11 @@ def find_spans(text: str, start: int, end: int, question_words: set[str]) -> lis
             spans.append(Span(start + s, start + e, kind, sentence[s:e], qualifier, cued))
 
     for m in DURATION.finditer(sentence):
-        # "peringatan empat tahun" (fourth anniversary), "berusia 60 tahun": an age, not a span of time.
-        if (sentence[: m.start()].split()[-1:] or [""])[0].lower() not in _AGE_WORDS:
+        # "peringatan empat tahun" (fourth anniversary), "berusia 60 tahun", "empat tahun
+        # sejak invasi": an age or a time since, not how long something lasted.
+        before = (sentence[: m.start()].split()[-1:] or [""])[0].lower()
+        after = (sentence[m.end() :].split()[:1] or [""])[0].lower().strip(",.")
+        if before not in _AGE_WORDS and after not in _SINCE_WORDS:
             add(m.start("v"), m.end("v"), "duration", (m.group("q") or "").lower())
     for m in DATE.finditer(sentence):
         add(m.start("v"), m.end("v"), "date")
