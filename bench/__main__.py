@@ -30,8 +30,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--suite", default=",".join(SUITES),
                         help=f"comma-separated suites to run (default: all of {','.join(SUITES)})")
     parser.add_argument("--quick", action="store_true",
-                        help="tiny inputs for every suite (20 FacQA passages, a few questions): a smoke run")
-    parser.add_argument("--markdown", action="store_true", help="rewrite BENCHMARKS.md from this run")
+                        help="tiny inputs for every suite (20 FacQA passages, a few questions)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="rewrite BENCHMARKS.md from this run")
     parser.add_argument("--facqa", type=Path, default=DEFAULT_FACQA,
                         help="FacQA JSON lines (default: ../shared/data/facqa/train.jsonl)")
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS,
@@ -52,14 +53,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen suites in order inside a temporary work folder."""
     args = parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
+                        format="%(asctime)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
     # Without the optional readers package it warns once per .txt file read; .txt needs none.
     logging.getLogger("llama_index.core.readers.file.base").setLevel(logging.ERROR)
     command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
-        ctx = Context(Path(work), args.out, args.facqa, args.seeds, args.quick, args.limit, args.scale_sizes)
+        ctx = Context(Path(work), args.out, args.facqa, args.seeds, args.quick, args.limit,
+                      args.scale_sizes)
         for name in args.suites:
             log.info("suite %s", name)
             result, seconds = timed(lambda: importlib.import_module(f"bench.{name}").run(ctx))

@@ -57,7 +57,8 @@ def build_retriever(folder: Path, persist_dir: Path, embedder: Embedder) -> Base
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     documents = SimpleDirectoryReader(str(folder)).load_data()
-    client = chromadb.PersistentClient(path=str(persist_dir), settings=chromadb.Settings(anonymized_telemetry=False))
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    client = chromadb.PersistentClient(path=str(persist_dir), settings=settings)
     store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("baseline"))
     index = VectorStoreIndex.from_documents(
         documents,

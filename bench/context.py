@@ -92,7 +92,8 @@ class Context:
     @cached_property
     def questions(self) -> list[FacQA]:
         """The FacQA questions to ask: a deterministic sample of `limit` (few when quick)."""
-        return sample(self.facqa_items or [], self.limit or (QUICK_QUESTIONS if self.quick else None))
+        count = self.limit or (QUICK_QUESTIONS if self.quick else None)
+        return sample(self.facqa_items or [], count)
 
     def skipped(self) -> dict[str, str]:
         """The reason a FacQA-based suite cannot run."""
@@ -109,7 +110,9 @@ class Context:
     @cached_property
     def facqa_bot(self) -> Bot:
         """A bot over the FacQA articles, built once."""
-        bot = Bot.from_articles(self.facqa_folder, persist_dir=self.work / "facqa-index", embedder=self.embedder)
+        bot = Bot.from_articles(
+            self.facqa_folder, persist_dir=self.work / "facqa-index", embedder=self.embedder
+        )
         log.info("FacQA index: %s", bot.report.summary() if bot.report else "")
         return bot
 
@@ -124,8 +127,9 @@ class Context:
         cited = [c.article for c in answer.citations]
         predicted = prediction(answer)
         return {
-            "id": item.id, "question": item.question, "gold": item.answer, "article": item.article,
-            "found": answer.found, "kind": answer.kind, "prediction": predicted, "text": answer.text,
-            "cited": cited, **score(item.article, item.answer, cited, predicted),
+            "id": item.id, "question": item.question, "gold": item.answer,
+            "article": item.article, "found": answer.found, "kind": answer.kind,
+            "prediction": predicted, "text": answer.text, "cited": cited,
+            **score(item.article, item.answer, cited, predicted),
             "seconds": round(seconds, 6), "timings": dict(self.facqa_bot.timings),
         }

@@ -7,11 +7,13 @@ import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from index.articles import parse
 from index.chunks import chunk_spans, split_sentences
 
 SEED = 20260204
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,29 +54,24 @@ def _jsonl(path: Path) -> Iterable[dict]:
 
 def load_facqa(path: Path) -> list[FacQA]:
     """Every question of a FacQA JSON-lines file, in file order."""
-    return [
-        FacQA(r["id"], r["question"], r["passage_id"], r["passage"], r["answer"]) for r in _jsonl(path)
-    ]
+    return [FacQA(r["id"], r["question"], r["passage_id"], r["passage"], r["answer"])
+            for r in _jsonl(path)]
 
 
 def load_seeds(path: Path) -> list[SeedQuestion]:
     """Seed questions: {"q", "lang", "answer": [substrings] | null, "article": name | null}."""
-    return [
-        SeedQuestion(r["q"], r["lang"], tuple(r["answer"]) if r.get("answer") else None, r.get("article"))
-        for r in _jsonl(path)
-    ]
+    return [SeedQuestion(r["q"], r["lang"], tuple(r["answer"]) if r.get("answer") else None,
+                         r.get("article"))
+            for r in _jsonl(path)]
 
 
 def first_passages(items: list[FacQA], count: int) -> list[FacQA]:
     """The questions about the first `count` distinct passages (a tiny corpus for smoke runs)."""
-    keep: list[str] = []
-    for item in items:
-        if item.passage_id not in keep and len(keep) < count:
-            keep.append(item.passage_id)
+    keep = set(list(distinct_passages(items))[:count])
     return [item for item in items if item.passage_id in keep]
 
 
-def sample(items: list, count: int | None) -> list:
+def sample(items: list[T], count: int | None) -> list[T]:
     """A deterministic sample of `count` items in their original order (all when None)."""
     if count is None or count >= len(items):
         return list(items)
@@ -82,27 +79,27 @@ def sample(items: list, count: int | None) -> list:
     return [items[i] for i in chosen]
 
 
+def distinct_passages(items: Iterable[FacQA]) -> dict[str, str]:
+    """Passage id -> passage text, in order of first appearance."""
+    return {item.passage_id: item.passage for item in items}
+
+
 def write_passages(items: Iterable[FacQA], folder: Path, limit: int | None = None) -> int:
     """Write each distinct passage (the first `limit`) to `<passage_id>.txt`; returns the count."""
     folder.mkdir(parents=True, exist_ok=True)
-    passages = dict((item.passage_id, item.passage) for item in items)
-    for passage_id in list(passages)[:limit]:
-        (folder / article_name(passage_id)).write_text(passages[passage_id] + "\n", encoding="utf-8")
-    return min(len(passages), limit or len(passages))
+    chosen = list(distinct_passages(items).items())[:limit]
+    for passage_id, text in chosen:
+        (folder / article_name(passage_id)).write_text(text + "\n", encoding="utf-8")
+    return len(chosen)
 
 
-def _sentence_pool(items: Iterable[FacQA]) -> list[str]:
-    """Every sentence of the distinct passages, split as the indexer splits them."""
-    passages = dict((item.passage_id, item.passage) for item in items)
-    return [text[s:e] for text in passages.values() for s, e in split_sentences(text)]
-
-
-def synthetic_texts(items: list[FacQA], seed: int = SEED) -> Iterator[str]:
+def synthetic_texts(items: list[FacQA]) -> Iterator[str]:
     """Endless distinct article texts of 6-10 sentences drawn across passages: every text is
     new (sentences shuffled across passages), never a passage copied unchanged."""
-    pool = _sentence_pool(items)
-    seen = {item.passage.strip() for item in items}
-    rng = random.Random(seed)
+    passages = distinct_passages(items).values()
+    pool = [text[s:e] for text in passages for s, e in split_sentences(text)]
+    seen = {text.strip() for text in passages}
+    rng = random.Random(SEED)
     while True:
         text = " ".join(rng.sample(pool, rng.randint(6, 10)))
         if text not in seen:

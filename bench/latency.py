@@ -32,12 +32,12 @@ def run(ctx: Context) -> dict:
             stages[name].append(timings.get(name, 0.0))
         stages["other"].append(timings["total"] - sum(timings.get(name, 0.0) for name in STAGES))
     medians = {name: round(statistics.median(values), 6) for name, values in stages.items()}
-    total = sum(medians.values())
+    total = sum(medians.values()) or 1.0
     return {
         "questions": len(questions),
         "chunks": bot.store.count(),
         **seconds_summary(walls),
         "stages_p50_s": medians,
-        "stages_share": {name: round(value / total, 3) if total else 0.0 for name, value in medians.items()},
+        "stages_share": {name: round(value / total, 3) for name, value in medians.items()},
         "slowest_stage": max(medians, key=medians.__getitem__),
     }

@@ -71,7 +71,9 @@ def ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
 
-def score(gold_article: str, gold_answer: str, cited: Sequence[str], prediction: str) -> dict[str, float | bool]:
+def score(
+    gold_article: str, gold_answer: str, cited: Sequence[str], prediction: str
+) -> dict[str, float | bool]:
     """The per-question FacQA scores shared by every system under test."""
     return {
         "cite@1": cite_at(gold_article, cited, 1),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from qa import Bot
 
 from .context import REPO, Context, log, shown, timed, write_jsonl
-from .corpus import SeedQuestion, load_seeds
+from .corpus import SeedQuestion, distinct_passages, load_seeds
 from .metrics import rate, summarize
 
 
@@ -19,8 +19,9 @@ def _seed_record(bot: Bot, seed: SeedQuestion) -> dict:
     text = answer.text.lower()
     return {
         "q": seed.q, "lang": seed.lang, "expected": seed.answers, "article": seed.article,
-        "found": answer.found, "text": answer.text, "first_cited": first, "seconds": round(seconds, 6),
-        "answer_ok": bool(seed.answers) and answer.found and any(s.lower() in text for s in seed.answers),
+        "found": answer.found, "text": answer.text, "first_cited": first,
+        "seconds": round(seconds, 6),
+        "answer_ok": answer.found and any(s.lower() in text for s in seed.answers or ()),
         "citation_ok": seed.article is not None and first == seed.article,
         "abstained": not answer.found,
     }
@@ -42,14 +43,17 @@ def seeds_quality(ctx: Context) -> dict | None:
         log.warning("no seed questions at %s: skipped", ctx.seeds_path)
         return None
     seeds = load_seeds(ctx.seeds_path)
-    bot = Bot.from_articles(REPO / "seeds", persist_dir=ctx.work / "seeds-index", embedder=ctx.embedder)
+    bot = Bot.from_articles(
+        REPO / "seeds", persist_dir=ctx.work / "seeds-index", embedder=ctx.embedder
+    )
     records = [_seed_record(bot, s) for s in seeds]
     path = write_jsonl(ctx.out / "quality_seeds.jsonl", records)
     answerable = [r for r in records if r["expected"]]
     unanswerable = [r for r in records if not r["expected"]]
     return {
         "file": shown(ctx.seeds_path),
-        **{lang: _seed_group([r for r in answerable if r["lang"] == lang]) for lang in ("en", "id")},
+        **{lang: _seed_group([r for r in answerable if r["lang"] == lang])
+           for lang in ("en", "id")},
         "all_answerable": _seed_group(answerable),
         "unanswerable": {
             "questions": len(unanswerable),
@@ -57,6 +61,12 @@ def seeds_quality(ctx: Context) -> dict | None:
         },
         "per_question": path,
     }
+
+
+def _kind_scores(records: Sequence[dict]) -> dict[str, float]:
+    """Count, cite@1, F1 and containment of one question kind."""
+    return {k: v for k, v in summarize(records).items()
+            if k in ("questions", "cite@1", "f1", "contains")}
 
 
 def facqa_quality(ctx: Context) -> dict | None:
@@ -69,14 +79,12 @@ def facqa_quality(ctx: Context) -> dict | None:
     for r in records:
         by_kind[r["kind"]].append(r)
     return {
-        "articles": len({item.passage_id for item in ctx.facqa_items}),
+        "articles": len(distinct_passages(ctx.facqa_items)),
         "articles_skipped": len(ctx.facqa_bot.report.skipped) if ctx.facqa_bot.report else 0,
         **summarize(records),
         "found_rate": rate(r["found"] for r in records),
-        "by_kind": {
-            kind: {k: v for k, v in summarize(rs).items() if k in ("questions", "cite@1", "f1", "contains")}
-            for kind, rs in sorted(by_kind.items(), key=lambda kv: -len(kv[1]))
-        },
+        "by_kind": {kind: _kind_scores(rs)
+                    for kind, rs in sorted(by_kind.items(), key=lambda kv: -len(kv[1]))},
         "per_question": path,
     }
 

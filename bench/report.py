@@ -9,16 +9,25 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .coldstart import CLI_IMPORTS, IMPORTS
 from .context import Context
 
 PACKAGES = ("torch", "sentence-transformers", "chromadb", "llama-index-core", "gradio", "bm25s")
+SCORES = ("cite@1", "cite@5", "f1", "contains", "p50_s", "p95_s")
+SCORE_HEADER = ("cite@1", "cite@5", "answer F1", "containment", "p50 ms", "p95 ms")
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
     """A markdown table; the first column left-aligned, the others right-aligned."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join([":--", *["--:"] * (len(header) - 1)]) + "|"]
+    align = "|" + "|".join([":--", *["--:"] * (len(header) - 1)]) + "|"
+    lines = ["| " + " | ".join(header) + " |", align]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return [*lines, ""]
+
+
+def _para(*parts: str) -> list[str]:
+    """A paragraph from pieces of text, and the blank line after it."""
+    return ["".join(parts), ""]
 
 
 def _pct(value: float | None) -> str:
@@ -33,6 +42,12 @@ def _x(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}×"
 
 
+def _scores(label: str, s: dict) -> tuple:
+    """A FacQA row: cite@1, cite@5, F1, containment, p50 and p95."""
+    return (label, _pct(s["cite@1"]), _pct(s["cite@5"]), f"{s['f1']:.3f}", _pct(s["contains"]),
+            _ms(s["p50_s"]), _ms(s["p95_s"]))
+
+
 def _package(name: str) -> str:
     try:
         return version(name)
@@ -41,7 +56,7 @@ def _package(name: str) -> str:
 
 
 def _cpu() -> str:
-    """CPU model and count."""
+    """CPU count and model."""
     model = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
@@ -66,125 +81,141 @@ def _machine(ctx: Context, command: str) -> list[str]:
     return ["## Machine and run", "", *_table(("", ""), rows)]
 
 
-def _quality(r: dict) -> list[str]:
-    lines = ["## Quality", ""]
-    seeds = r["seeds"]
-    if seeds:
-        lines += [f"Seed questions (`{seeds['file']}`) over `seeds/`. Answer accuracy: an expected "
-                  "substring is in the answer and it was found; citation accuracy: the first "
-                  "citation is the expected article; abstention: unanswerable questions get found=False.", ""]
-        lines += _table(
-            ("Questions", "n", "answer accuracy", "citation accuracy", "abstention accuracy"),
-            [*((label, seeds[key]["questions"], _pct(seeds[key]["answer_accuracy"]),
-                _pct(seeds[key]["citation_accuracy"]), "–")
-               for key, label in (("en", "English"), ("id", "Indonesian"), ("all_answerable", "All answerable"))),
-             ("Unanswerable", seeds["unanswerable"]["questions"], "–", "–",
-              _pct(seeds["unanswerable"]["abstention_accuracy"]))],
-        )
-    else:
-        lines += ["_Seed questions skipped: no questions file._", ""]
-    facqa = r["facqa"]
+def _seeds(seeds: dict | None) -> list[str]:
+    if not seeds:
+        return _para("_Seed questions skipped: no questions file._")
+    groups = (("en", "English"), ("id", "Indonesian"), ("all_answerable", "All answerable"))
+    rows = [(label, seeds[key]["questions"], _pct(seeds[key]["answer_accuracy"]),
+             _pct(seeds[key]["citation_accuracy"]), "–") for key, label in groups]
+    unanswerable = seeds["unanswerable"]
+    rows.append(("Unanswerable", unanswerable["questions"], "–", "–",
+                 _pct(unanswerable["abstention_accuracy"])))
+    return _para(
+        f"Seed questions (`{seeds['file']}`) over `seeds/`. Answer accuracy: an expected ",
+        "substring is in the answer and it was found; citation accuracy: the first citation is ",
+        "the expected article; abstention: an unanswerable question gets found=False.",
+    ) + _table(("Questions", "n", "answer accuracy", "citation accuracy", "abstention"), rows)
+
+
+def _facqa(facqa: dict | None) -> list[str]:
     if not facqa:
-        return [*lines, "_FacQA skipped: file not found._", ""]
-    lines += [f"FacQA: {facqa['questions']} questions, corpus of {facqa['articles']} articles (one per "
-              f"passage; {facqa['articles_skipped']} rejected by the indexer). cite@k: the gold "
-              "passage is among the first k cited articles; F1 and containment compare the short "
-              "answer (or the cited sentence when no value was extracted) with the gold span.", ""]
-    lines += _table(
-        ("cite@1", "cite@5", "answer F1", "containment", "answered", "p50 ms", "p95 ms"),
-        [(_pct(facqa["cite@1"]), _pct(facqa["cite@5"]), f"{facqa['f1']:.3f}", _pct(facqa["contains"]),
-          _pct(facqa["found_rate"]), _ms(facqa["p50_s"]), _ms(facqa["p95_s"]))],
+        return _para("_FacQA skipped: file not found._")
+    lines = _para(
+        f"FacQA: {facqa['questions']} questions over a corpus of {facqa['articles']} articles ",
+        f"(one per passage; the indexer rejected {facqa['articles_skipped']}). cite@k: the gold ",
+        "passage is among the first k cited articles. F1 and containment compare the short ",
+        "answer (the cited sentence when no value was extracted; nothing when the bot ",
+        f"abstained) with the gold span. The bot answered {_pct(facqa['found_rate'])} of them.",
     )
-    lines += ["By the question kind the bot detected:", ""]
+    lines += _table(("", *SCORE_HEADER), [_scores("Bot", facqa)])
+    lines += _para("By the question kind the bot detected:")
     lines += _table(
         ("Kind", "questions", "cite@1", "answer F1", "containment"),
         [(kind, k["questions"], _pct(k["cite@1"]), f"{k['f1']:.3f}", _pct(k["contains"]))
          for kind, k in facqa["by_kind"].items()],
     )
-    return [*lines, f"Per-question results: `{facqa['per_question']}` (not committed).", ""]
+    return lines + _para(f"Per-question results: `{facqa['per_question']}` (not committed).")
 
 
-def _scores(label: str, s: dict) -> tuple:
-    """A system's FacQA row: cite@1, cite@5, F1, containment, p50 and p95."""
-    return (label, _pct(s["cite@1"]), _pct(s["cite@5"]), f"{s['f1']:.3f}", _pct(s["contains"]),
-            _ms(s["p50_s"]), _ms(s["p95_s"]))
+def _quality(r: dict) -> list[str]:
+    return ["## Quality", "", *_seeds(r["seeds"]), *_facqa(r["facqa"])]
 
 
 def _baseline(r: dict) -> list[str]:
     bot, base, ratios = r["bot"], r["baseline"], r["ratios"]
-    lines = ["## Baseline: plain llama-index retrieval", "",
-             "The pipeline a user writes from the llama-index docs over the same articles and the "
-             "same embedder: `SimpleDirectoryReader` -> `VectorStoreIndex` (default "
-             "`SentenceSplitter`) on a `ChromaVectorStore` -> `as_retriever(similarity_top_k=5)`; "
-             "its answer is the top chunk's text. Baseline latency is retrieval alone; the bot's is "
-             f"a whole `bot.ask`. Index build: bot {bot['build_s']:.1f} s, baseline {base['build_s']:.1f} s.", ""]
-    keys = ("cite@1", "cite@5", "f1", "contains", "p50_s", "p95_s")
+    lines = ["## Baseline: plain llama-index retrieval", ""]
+    lines += _para(
+        "The pipeline a user writes from the llama-index docs, over the same articles with the ",
+        "same embedder: `SimpleDirectoryReader` -> `VectorStoreIndex` (default ",
+        "`SentenceSplitter`) on a `ChromaVectorStore` -> `as_retriever(similarity_top_k=5)`; ",
+        "its answer is the top chunk's text. Baseline latency is retrieval alone; the bot's is ",
+        "a whole `bot.ask`. ",
+        f"Index build: bot {bot['build_s']:.1f} s, baseline {base['build_s']:.1f} s.",
+    )
     return lines + _table(
-        ("System", "cite@1", "cite@5", "answer F1", "containment", "p50 ms", "p95 ms"),
+        ("System", *SCORE_HEADER),
         [_scores("Bot", bot), _scores("llama-index baseline", base),
-         ("Bot / baseline", *(_x(ratios[k]) for k in keys))],
+         ("Bot / baseline", *(_x(ratios[k]) for k in SCORES))],
     )
 
 
 def _latency(r: dict) -> list[str]:
-    lines = ["## Latency", "",
-             f"{r['questions']} warm `bot.ask` calls over the FacQA index ({r['chunks']} chunks): "
-             f"p50 {_ms(r['p50_s'])} ms, p95 {_ms(r['p95_s'])} ms. Slowest stage: **{r['slowest_stage']}**. "
-             "Stage medians from `bot.timings`; `other` is question parsing.", ""]
+    lines = ["## Latency", ""]
+    lines += _para(
+        f"{r['questions']} warm `bot.ask` calls over the FacQA index ({r['chunks']} chunks): ",
+        f"p50 {_ms(r['p50_s'])} ms, p95 {_ms(r['p95_s'])} ms. Slowest stage: ",
+        f"**{r['slowest_stage']}**. Stage medians from `bot.timings`; `other` is question parsing.",
+    )
     return lines + _table(
         ("Stage", "median ms", "share"),
-        [(name, _ms(value), _pct(r["stages_share"][name])) for name, value in r["stages_p50_s"].items()],
+        [(name, _ms(value), _pct(r["stages_share"][name]))
+         for name, value in r["stages_p50_s"].items()],
     )
 
 
 def _indexing(r: dict) -> list[str]:
     folders = (("All FacQA articles", r["full"]), ("1,000-article folder", r["folder_1000"]))
     add = r["add_one_article"]
-    lines = ["## Indexing", "",
-             "A full build into an empty index, then no-op re-syncs of the unchanged folder (median "
-             "of 3): the sync alone, and a whole `Bot.from_articles` (sync plus loading the BM25 index).", ""]
+    lines = ["## Indexing", ""]
+    lines += _para(
+        "A full build into an empty index, then no-op re-syncs of the unchanged folder (median ",
+        "of 3): the sync alone, and a whole `Bot.from_articles` (sync plus loading BM25).",
+    )
     lines += _table(
-        ("Folder", "articles", "chunks", "build s", "chunks/s", "no-op sync s", "no-op Bot.from_articles s"),
+        ("Folder", "articles", "chunks", "build s", "chunks/s", "no-op sync s",
+         "no-op Bot.from_articles s"),
         [(label, f["articles"], f["chunks"], f"{f['build_s']:.2f}", f"{f['chunks_per_s']:.0f}",
           f"{f['noop_resync_s']:.3f}", f"{f['noop_bot_ready_s']:.3f}") for label, f in folders],
     )
-    return [*lines, f"Adding one article to the full index: {add['sync_s']:.3f} s "
-            f"({add['chunks_written']} chunks embedded).", ""]
+    return lines + _para(
+        f"Adding one article to the full index: {add['sync_s']:.3f} s ",
+        f"({add['chunks_written']} chunks embedded).",
+    )
 
 
 def _scale(r: dict) -> list[str]:
-    lines = ["## Scale", "",
-             "Synthetic corpora of articles whose sentences are shuffled across FacQA passages. Each "
-             "size is built and queried in its own process: build is the sync, ready is loading "
-             f"the bot after it, peak RSS is that process's maximum; queries are {r['questions']} "
-             "FacQA questions.", ""]
+    lines = ["## Scale", ""]
+    lines += _para(
+        "Synthetic corpora of articles whose sentences are shuffled across FacQA passages. Each ",
+        "size is built and queried in its own process: build is the sync, ready is loading the ",
+        "bot after it; peak RSS is that process's maximum, once the model is loaded and at the ",
+        f"end. Queries are {r['questions']} FacQA questions, after 5 untimed ones.",
+    )
     lines += _table(
         ("Target chunks", "articles", "chunks", "build s", "chunks/s", "ready s", "index MB",
-         "peak RSS MB", "p50 ms", "p95 ms"),
+         "RSS after load MB", "peak RSS MB", "p50 ms", "p95 ms"),
         [(f"{s['target_chunks']:,}", s["articles"], s["chunks"], f"{s['build_s']:.1f}",
           f"{s['chunks_per_s']:.0f}", f"{s['bot_ready_s']:.2f}", f"{s['index_mb']:.1f}",
-          f"{s['peak_rss_mb']:.0f}", _ms(s["p50_s"]), _ms(s["p95_s"])) for s in r["sizes"]],
+          f"{s['peak_rss_after_load_mb']:.0f}", f"{s['peak_rss_mb']:.0f}",
+          _ms(s["p50_s"]), _ms(s["p95_s"])) for s in r["sizes"]],
     )
-    lines += ["Growth between consecutive sizes:", ""]
-    return lines + _table(
+    keys = ("chunks", "build_s", "bot_ready_s", "index_mb", "peak_rss_mb", "p50_s", "p95_s")
+    return lines + _para("Growth between consecutive sizes:") + _table(
         ("Step", "chunks", "build", "ready", "index size", "peak RSS", "p50", "p95"),
-        [(step, *(_x(g[k]) for k in ("chunks", "build_s", "bot_ready_s", "index_mb", "peak_rss_mb",
-                                       "p50_s", "p95_s"))) for step, g in r["growth"].items()],
+        [(step, *(_x(g[k]) for k in keys)) for step, g in r["growth"].items()],
     )
 
 
 def _coldstart(r: dict) -> list[str]:
-    lines = ["## Cold start", "",
-             "Median of 3 fresh processes (after one untimed run) over an index of `seeds/`. "
-             f"Answer: \"{r['answer']}\".", ""]
+    floor = r["import_floor_s"]
+    lines = ["## Cold start", ""]
+    lines += _para(
+        "Median of 3 fresh processes (after one untimed run) over an index of `seeds/`. ",
+        f"Answer: \"{r['answer']}\". The ask command imports neither gradio nor llama-index, ",
+        "hence its own floor.",
+    )
     rows = [
         (f"`{r['command']}`", f"{r['ask_s']:.2f}", _x(r["ratio_to_floor"])),
-        ("same, with `HF_HUB_OFFLINE=1`", f"{r['ask_hub_offline_s']:.2f}", _x(r["ratio_to_floor_hub_offline"])),
-        ("floor: `import gradio, sentence_transformers, llama_index.core, chromadb`",
-         f"{r['import_floor_s']:.2f}", "1.00×"),
+        ("same, with `HF_HUB_OFFLINE=1`", f"{r['ask_hub_offline_s']:.2f}",
+         _x(r["ratio_to_floor_hub_offline"])),
+        (f"floor: `{IMPORTS}`", f"{floor:.2f}", "1.00×"),
+        (f"the ask command's floor: `{CLI_IMPORTS}`", f"{r['cli_import_floor_s']:.2f}",
+         _x(r["cli_import_floor_s"] / floor if floor else None)),
     ]
-    rows += [(f"app: {key}", value, "") for key, value in (r["app"] or {}).items()]
-    return lines + _table(("Process", "seconds", "vs floor"), rows)
+    if r["app"]:
+        rows.append(("`python app.py` to its first answer in the web chat",
+                     f"{r['app']['median_s']:.2f}", _x(r["app"]["ratio_to_floor"])))
+    return lines + _table(("Process", "median s", "vs floor"), rows)
 
 
 SECTIONS: dict[str, Callable[[dict], list[str]]] = {
@@ -195,13 +226,16 @@ SECTIONS: dict[str, Callable[[dict], list[str]]] = {
 
 def render(results: list[dict], ctx: Context, command: str) -> str:
     """The whole document."""
-    lines = ["# Benchmarks", "",
-             "Figures from one run of the command below (`python -m bench --help` lists the suites). "
-             "Wall-clock times on a small shared machine are noisy: read them as medians and ratios.", ""]
+    lines = ["# Benchmarks", ""]
+    lines += _para(
+        "Figures from one run of the command below (`python -m bench --help` lists the suites). ",
+        "Wall-clock times on a small shared machine are noisy: read them as medians and ratios.",
+    )
     lines += _machine(ctx, command)
     for result in results:
         if "skipped" in result:
-            lines += [f"## {result['suite'].capitalize()}", "", f"_Skipped: {result['skipped']}._", ""]
+            title = f"## {result['suite'].capitalize()}"
+            lines += [title, "", *_para(f"_Skipped: {result['skipped']}._")]
         else:
             lines += SECTIONS[result["suite"]](result)
     return "\n".join(lines).rstrip() + "\n"

@@ -13,6 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from index.embedder import load_embedder
+from qa import Bot
+
 from .context import REPO, Context, log, timed
 from .corpus import sample, write_synthetic
 from .metrics import rate, ratio, seconds_summary
@@ -20,6 +23,7 @@ from .metrics import rate, ratio, seconds_summary
 QUESTIONS = 100
 QUICK_SIZES = (100, 1000)
 QUICK_QUESTIONS = 10
+WARMUP = 5
 
 
 def disk_usage(path: Path) -> int:
@@ -31,13 +35,21 @@ def disk_usage(path: Path) -> int:
     )
 
 
-def worker(folder: Path, persist_dir: Path, questions: list[str]) -> dict:
-    """Build a bot over `folder`, ask `questions`, and report times and peak memory."""
-    from index.embedder import load_embedder
-    from qa import Bot
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
+
+def worker(folder: Path, persist_dir: Path, questions: list[str]) -> dict:
+    """Build a bot over `folder`, ask `questions` (after a few untimed ones), and report times
+    and peak memory: after loading the model, and at the end."""
     embedder, load = timed(load_embedder)
-    bot, ready = timed(lambda: Bot.from_articles(folder, persist_dir=persist_dir, embedder=embedder))
+    loaded_rss = _peak_rss_mb()
+    bot, ready = timed(
+        lambda: Bot.from_articles(folder, persist_dir=persist_dir, embedder=embedder)
+    )
+    for question in questions[:WARMUP]:
+        bot.ask(question)
     asked = [timed(lambda: bot.ask(q)) for q in questions]
     return {
         "embedder_load_s": round(load, 3),
@@ -46,17 +58,22 @@ def worker(folder: Path, persist_dir: Path, questions: list[str]) -> dict:
         "chunks_per_s": round(bot.report.chunks_written / bot.report.seconds, 1),
         **seconds_summary([seconds for _, seconds in asked]),
         "found_rate": rate(answer.found for answer, _ in asked),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_after_load_mb": loaded_rss,
+        "peak_rss_mb": _peak_rss_mb(),
     }
 
 
 def _measure(ctx: Context, size: int, questions: Path) -> dict:
     """Write a corpus of about `size` chunks and measure it in a worker process."""
     base = ctx.work / f"scale-{size}"
-    (articles, chunks), seconds = timed(lambda: write_synthetic(ctx.facqa_items or [], base / "articles", size))
-    log.info("scale %d: %d articles, %d chunks written in %.1f s; building", size, articles, chunks, seconds)
+    (articles, chunks), seconds = timed(
+        lambda: write_synthetic(ctx.facqa_items or [], base / "articles", size)
+    )
+    log.info("scale %d: %d articles, %d chunks written in %.1f s; building",
+             size, articles, chunks, seconds)
     done = subprocess.run(
-        [sys.executable, "-m", "bench.scale", str(base / "articles"), str(base / "index"), str(questions)],
+        [sys.executable, "-m", "bench.scale",
+         str(base / "articles"), str(base / "index"), str(questions)],
         cwd=REPO, stdout=subprocess.PIPE, text=True, check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -68,7 +85,8 @@ def _growth(sizes: list[dict]) -> dict[str, dict[str, float | None]]:
     """Ratios of each measure between consecutive sizes (per 10x when the sizes step by 10)."""
     keys = ("chunks", "build_s", "bot_ready_s", "index_mb", "peak_rss_mb", "p50_s", "p95_s")
     return {
-        f"{big['target_chunks']}/{small['target_chunks']}": {k: ratio(big[k], small[k]) for k in keys}
+        f"{big['target_chunks']}/{small['target_chunks']}":
+            {k: ratio(big[k], small[k]) for k in keys}
         for small, big in zip(sizes, sizes[1:])
     }
 
@@ -78,9 +96,10 @@ def run(ctx: Context) -> dict:
     if ctx.facqa_items is None:
         return ctx.skipped()
     questions = ctx.work / "scale-questions.json"
-    count = QUICK_QUESTIONS if ctx.quick else QUESTIONS
+    count = min(ctx.limit or QUESTIONS, QUICK_QUESTIONS if ctx.quick else QUESTIONS)
     questions.write_text(json.dumps([item.question for item in sample(ctx.facqa_items, count)]))
-    sizes = [_measure(ctx, size, questions) for size in sorted(QUICK_SIZES if ctx.quick else ctx.scale_sizes)]
+    chosen = sorted(QUICK_SIZES if ctx.quick else ctx.scale_sizes)
+    sizes = [_measure(ctx, size, questions) for size in chosen]
     return {"questions": count, "sizes": sizes, "growth": _growth(sizes)}
 
 

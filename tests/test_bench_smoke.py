@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FACQA, ROOT
+from .conftest import FACQA, ROOT
 
 SUITES = ("quality", "baseline", "latency", "indexing")
 RATES = ("cite@1", "cite@5", "f1", "contains")
