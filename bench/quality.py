@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 
 from qa import Bot
 
-from .context import REPO, Context, log, shown, timed, write_jsonl
-from .corpus import SeedQuestion, distinct_passages, load_seeds
-from .metrics import rate, summarize
+from .context import REPO, Context, log, prediction, shown, timed, write_jsonl
+from .corpus import SeedQuestion, article_name, distinct_passages, load_seeds
+from .metrics import rate, score, summarize
+
+FOLLOWUPS = REPO / "bench" / "questions" / "followups.jsonl"
+FACQA_EN = REPO / "bench" / "questions" / "facqa_en.jsonl"
 
 
 def _seed_record(bot: Bot, seed: SeedQuestion) -> dict:
@@ -37,15 +41,17 @@ def _seed_group(records: Sequence[dict]) -> dict[str, float | int]:
     }
 
 
-def seeds_quality(ctx: Context) -> dict | None:
+def seeds_bot(ctx: Context) -> Bot:
+    """A bot over the shipped articles."""
+    return Bot.from_articles(REPO / "seeds", persist_dir=ctx.work / "seeds-index", embedder=ctx.embedder)
+
+
+def seeds_quality(ctx: Context, bot: Bot) -> dict | None:
     """Seed questions over the shipped articles, scored per language and for abstention."""
     if not ctx.seeds_path.is_file():
         log.warning("no seed questions at %s: skipped", ctx.seeds_path)
         return None
     seeds = load_seeds(ctx.seeds_path)
-    bot = Bot.from_articles(
-        REPO / "seeds", persist_dir=ctx.work / "seeds-index", embedder=ctx.embedder
-    )
     records = [_seed_record(bot, s) for s in seeds]
     path = write_jsonl(ctx.out / "quality_seeds.jsonl", records)
     answerable = [r for r in records if r["expected"]]
@@ -89,6 +95,39 @@ def facqa_quality(ctx: Context) -> dict | None:
     }
 
 
+def followups_quality(bot: Bot) -> dict:
+    """Multi-turn cases over the shipped articles: the follow-up needs the history."""
+    cases = [json.loads(line) for line in FOLLOWUPS.open(encoding="utf-8")]
+    ok = [
+        any(s.lower() in a.text.lower() for s in case["answer"]) and a.found
+        for case in cases
+        for a in [bot.ask(case["question"], history=case["history"])]
+    ]
+    by_lang = {lang: rate(o for o, c in zip(ok, cases) if c["lang"] == lang) for lang in ("en", "id")}
+    return {"file": shown(FOLLOWUPS), "cases": len(cases), "accuracy": rate(ok), **by_lang}
+
+
+def facqa_english_quality(ctx: Context) -> dict | None:
+    """English translations of FacQA questions over the same Indonesian corpus."""
+    if ctx.facqa_items is None or ctx.quick:
+        return None
+    items = [json.loads(line) for line in FACQA_EN.open(encoding="utf-8")]
+    records = []
+    for item in items:
+        answer, seconds = timed(lambda: ctx.facqa_bot.ask(item["question"]))
+        cited = [c.article for c in answer.citations]
+        records.append({**item, "found": answer.found, "text": answer.text, "seconds": round(seconds, 6),
+                        **score(article_name(item["passage_id"]), item["answer"], cited, prediction(answer))})
+    path = write_jsonl(ctx.out / "quality_facqa_en.jsonl", records)
+    return {"file": shown(FACQA_EN), **summarize(records), "per_question": path}
+
+
 def run(ctx: Context) -> dict:
-    """Both quality benchmarks; a part whose input is missing is null."""
-    return {"seeds": seeds_quality(ctx), "facqa": facqa_quality(ctx)}
+    """All quality benchmarks; a part whose input is missing is null."""
+    bot = seeds_bot(ctx)
+    return {
+        "seeds": seeds_quality(ctx, bot),
+        "followups": followups_quality(bot),
+        "facqa": facqa_quality(ctx),
+        "facqa_en": facqa_english_quality(ctx),
+    }

@@ -117,8 +117,28 @@ def _facqa(facqa: dict | None) -> list[str]:
     return lines + _para(f"Per-question results: `{facqa['per_question']}` (not committed).")
 
 
+def _followups(followups: dict) -> list[str]:
+    return _para(
+        f"Follow-ups (`{followups['file']}`): {followups['cases']} two-turn cases whose second ",
+        "question needs the first (pronouns, \"that meeting\", elliptical \"and Xi?\"); correct ",
+        f"when an expected substring is in the answer. Accuracy {_pct(followups['accuracy'])} ",
+        f"(English {_pct(followups['en'])}, Indonesian {_pct(followups['id'])}).",
+    )
+
+
+def _facqa_en(english: dict | None) -> list[str]:
+    if not english:
+        return []
+    lines = _para(
+        f"English development set (`{english['file']}`): {english['questions']} FacQA questions ",
+        "translated to English, asked over the same Indonesian corpus.",
+    )
+    return lines + _table(("", *SCORE_HEADER), [_scores("Bot, English questions", english)])
+
+
 def _quality(r: dict) -> list[str]:
-    return ["## Quality", "", *_seeds(r["seeds"]), *_facqa(r["facqa"])]
+    return ["## Quality", "", *_seeds(r["seeds"]), *_facqa(r["facqa"]),
+            *_facqa_en(r.get("facqa_en")), *_followups(r["followups"])]
 
 
 def _baseline(r: dict) -> list[str]:

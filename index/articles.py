@@ -105,7 +105,8 @@ def _first_sentence(text: str, limit: int = 80) -> str:
 def parse(raw: bytes, name: str) -> Article:
     """Parse raw file bytes into an Article, or raise ArticleError with a one-line reason."""
     text, warning = decode(raw, name)
-    lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
+    all_lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
+    lines = all_lines
     title = ""
     first_s, first_e = lines[0]
     if len(lines) > 1 and _is_headline(text[first_s:first_e]):
@@ -126,7 +127,11 @@ def parse(raw: bytes, name: str) -> Article:
         else:
             current[1] = e
     if not blocks:
-        raise ArticleError(f"{name}: no article text after the title; add the body or remove the file")
+        # Nothing but short heading-like lines: they are the article itself.
+        title = ""
+        blocks = [[s, e] for s, e in all_lines if not _LINK_LINE.match(text[s:e])]
+    if not blocks:
+        raise ArticleError(f"{name}: no article text, only headings or links; add the body or remove the file")
     source, place = "", ""
     start = blocks[0][0]
     for pattern in _DATELINES:

@@ -94,3 +94,11 @@ def test_chunk_offsets_are_exact_and_overlap(path) -> None:  # type: ignore[no-u
         assert "Baca Juga" not in chunk and "Selanjutnya:" not in chunk
     # Consecutive chunks of a block share a sentence.
     assert any(a_end > b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+
+
+def test_headline_only_article_is_its_own_body() -> None:
+    article = parse(b"Harga Emas Naik Tajam Hari Ini\n", "short.txt")
+    assert not article.headline
+    assert [article.text[s:e] for s, e in article.blocks] == ["Harga Emas Naik Tajam Hari Ini"]
+    with pytest.raises(ArticleError, match="only headings or links"):
+        parse(b"Baca Juga: Berita Lain\n", "links.txt")
