@@ -231,9 +231,8 @@ class Store:
                 return
 
     def query(self, vector: Iterable[float], k: int) -> list[tuple[str, float]]:
-        """Nearest chunks to `vector` as (id, cosine similarity)."""
-        col = self.collection()
-        got = col.query(query_embeddings=[list(vector)], n_results=min(k, max(1, col.count())), include=["distances"])
+        """Nearest chunks to `vector` as (id, cosine similarity); `k` at most the chunk count."""
+        got = self.collection().query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from index.chunks import split_sentences
 
@@ -26,6 +27,8 @@ SAME_EVENT_OVERLAP = 0.25
 # How much the retriever's fused score (relative to the top chunk) adds to a sentence's score.
 RETRIEVAL_WEIGHT = 0.1
 MAX_CITATIONS = 5
+# How many of the best-matching sentences are searched for a typed value.
+SPAN_POOL = 10
 NOT_FOUND = {
     True: "I could not find that in the articles.",
     False: "Maaf, jawabannya tidak ada di artikel.",
@@ -217,6 +220,17 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
     return best, fit(best)
 
 
+# Chunks come back question after question: split and stem each sentence once.
+@lru_cache(maxsize=20000)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(split_sentences(text))
+
+
+@lru_cache(maxsize=50000)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(terms(words(text)))
+
+
 def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], float]) -> list[_Sentence]:
     """Every sentence of the retrieved chunks once, scored for the question."""
     seen: set[tuple[str, int]] = set()
@@ -225,9 +239,9 @@ def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], flo
     for chunk in chunks:
         base = int(chunk.meta["start"])
         previous: set[str] = set()
-        for s, e in split_sentences(chunk.text):
+        for s, e in _sentence_spans(chunk.text):
             text = chunk.text[s:e]
-            stems = set(terms(words(text)))
+            stems = _stems(text)
             key = (chunk.meta["article"], base + s)
             if key in seen:
                 previous = stems
@@ -241,10 +255,11 @@ def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], flo
 
 def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]) -> Answer:
     """Answer `question` from retrieved `chunks`, best supporting sentence first."""
-    sentences = _sentences(question, chunks, idf)
+    sentences = sorted(_sentences(question, chunks, idf), key=lambda s: s.score, reverse=True)
     if not sentences:
         return not_found(question)
-    for sentence in sentences:
+    # Values are looked for only where an answer can come from: the best-matching sentences.
+    for sentence in sentences[:SPAN_POOL]:
         base = int(sentence.chunk.meta["start"])
         span, fit = _pick_span(question, sentence.chunk.text, sentence.start - base, sentence.end - base)
         if span:
@@ -304,10 +319,10 @@ def _rival(best: _Sentence, cited: list[_Sentence], question: Question) -> _Sent
     Same event: nearly as relevant to the question and sharing most of its content words."""
     if not best.span or best.span.kind not in _COMPARABLE:
         return None
-    mine = set(terms(words(best.text)))
+    mine = _stems(best.text)
     value = render(best.span, True)
     for s in cited[1:]:
-        theirs = set(terms(words(s.text)))
+        theirs = _stems(s.text)
         overlap = len(mine & theirs) / max(1, len(mine | theirs))
         if (
             s.span.kind == best.span.kind

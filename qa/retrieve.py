@@ -91,7 +91,7 @@ class HybridRetriever:
         vector = self.embedder.encode_query([query])[0]
         self.timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
-        hits = self.store.query(vector.tolist(), k)
+        hits = self.store.query(vector.tolist(), min(k, len(self.ids)))
         self.timings["dense"] = time.perf_counter() - t
         return [(self.position[cid], score) for cid, score in hits if cid in self.position]
 
