@@ -77,7 +77,11 @@ def _words(value: str) -> str:
         elif low[:1].isdigit() or low in _NUMBER_WORDS:
             out.append(_number(token))
         else:
-            out.append(_indonesian_to_english().get(low, token))
+            english = _indonesian_to_english().get(low)
+            previous = out[-1] if out else ""
+            # "puluhan ribu pasukan" -> "... of troops": a counted noun after more than one.
+            plural = english and previous not in ("1", "one", "a") and not english.endswith("s")
+            out.append(english + "s" if plural else english or token)
     return re.sub(r"\b(thousands|millions|billions) (?!of\b)(?=\w)", r"\1 of ", " ".join(out))
 
 
