@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    # The library narrates every load attempt; the one line that matters is ours.
+    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     try:
         store = Store(args.persist_dir, url=args.chroma_url)
         report = store.sync(args.folder, load_embedder(args.model), progress=not args.quiet)
