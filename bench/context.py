@@ -120,9 +120,10 @@ class Context:
     def bot_results(self) -> list[dict]:
         """The bot's answer to every FacQA question, scored, with its time and stage timings."""
         log.info("asking the bot %d FacQA questions", len(self.questions))
-        return [self._ask_facqa(item) for item in self.questions]
+        return [self.ask_facqa(item) for item in self.questions]
 
-    def _ask_facqa(self, item: FacQA) -> dict:
+    def ask_facqa(self, item: FacQA) -> dict:
+        """Ask the FacQA bot one question and score the answer against its gold passage and span."""
         answer, seconds = timed(lambda: self.facqa_bot.ask(item.question))
         cited = [c.article for c in answer.citations]
         predicted = prediction(answer)

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from qa import Bot
 
-from .context import REPO, Context, log, prediction, shown, timed, write_jsonl
-from .corpus import SeedQuestion, article_name, distinct_passages, load_seeds
-from .metrics import rate, score, summarize
+from .context import REPO, Context, log, shown, timed, write_jsonl
+from .corpus import FacQA, SeedQuestion, distinct_passages, load_seeds
+from .metrics import rate, summarize
 
 FOLLOWUPS = REPO / "bench" / "questions" / "followups.jsonl"
 FACQA_EN = REPO / "bench" / "questions" / "facqa_en.jsonl"
@@ -111,13 +111,10 @@ def facqa_english_quality(ctx: Context) -> dict | None:
     """English translations of FacQA questions over the same Indonesian corpus."""
     if ctx.facqa_items is None or ctx.quick:
         return None
-    items = [json.loads(line) for line in FACQA_EN.open(encoding="utf-8")]
-    records = []
-    for item in items:
-        answer, seconds = timed(lambda: ctx.facqa_bot.ask(item["question"]))
-        cited = [c.article for c in answer.citations]
-        records.append({**item, "found": answer.found, "text": answer.text, "seconds": round(seconds, 6),
-                        **score(article_name(item["passage_id"]), item["answer"], cited, prediction(answer))})
+    # Same fields as FacQA but the passage, which the gold passage id already names.
+    items = [FacQA(row["id"], row["question"], row["passage_id"], "", row["answer"])
+             for row in map(json.loads, FACQA_EN.open(encoding="utf-8"))]
+    records = [ctx.ask_facqa(item) for item in items]
     path = write_jsonl(ctx.out / "quality_facqa_en.jsonl", records)
     return {"file": shown(FACQA_EN), **summarize(records), "per_question": path}
 

@@ -40,11 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     try:
-        folder = args.articles or (None if Store(args.persist_dir, url=args.chroma_url).exists() else "seeds")
+        store = Store(args.persist_dir, url=args.chroma_url)
+        folder = args.articles or (None if store.exists() else "seeds")
         if folder:
-            bot = Bot.from_articles(folder, args.persist_dir, model=args.model, chroma_url=args.chroma_url)
+            bot = Bot.from_articles(folder, model=args.model, store=store)
         else:
-            bot = Bot.from_index(args.persist_dir, model=args.model, chroma_url=args.chroma_url)
+            bot = Bot.from_index(model=args.model, store=store)
         answer = bot.ask(args.question)
     except (ArticleError, StoreError, QuestionError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -51,11 +51,13 @@ class Bot:
         model: str | None = None,
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
+        store: Store | None = None,
         progress: bool = False,
     ) -> Bot:
         """Sync the index with `folder` (only new or changed articles are embedded) and return
-        a ready bot. Settings default to QA_PERSIST_DIR, QA_EMBED_MODEL and QA_CHROMA_URL."""
-        store = Store(persist_dir, url=chroma_url)
+        a ready bot. Settings default to QA_PERSIST_DIR, QA_EMBED_MODEL and QA_CHROMA_URL;
+        an open `store` replaces persist_dir and chroma_url."""
+        store = store or Store(persist_dir, url=chroma_url)
         embedder = embedder or load_embedder(model)
         report = store.sync(folder, embedder, progress=progress)
         log.info("index: %s", report.summary())
@@ -68,10 +70,11 @@ class Bot:
         *,
         model: str | None = None,
         chroma_url: str | None = None,
+        store: Store | None = None,
     ) -> Bot:
         """A bot over an existing index, without reading any article folder. Raises StoreError
         when there is no index or it was built with another embedding model."""
-        store = Store(persist_dir, url=chroma_url)
+        store = store or Store(persist_dir, url=chroma_url)
         if not store.exists():
             store.collection()  # raises the "no index, build it first" error
         embedder = load_embedder(model)
