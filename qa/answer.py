@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from index.chunks import split_sentences
 
+from .align import bordering, gap
 from .question import Question
 from .render import render
 from .retrieve import Chunk
@@ -29,6 +30,8 @@ RETRIEVAL_WEIGHT = 0.1
 MAX_CITATIONS = 5
 # How many of the best-matching sentences are searched for a typed value.
 SPAN_POOL = 10
+# How much each question word bordering a candidate value adds to its fit.
+ALIGN_WEIGHT = 0.25
 NOT_FOUND = {
     True: "I could not find that in the articles.",
     False: "Maaf, jawabannya tidak ada di artikel.",
@@ -130,6 +133,16 @@ def _describe(question: Question, text: str, start: int, end: int) -> Span | Non
     return None
 
 
+# "How did X describe ...", "Apa kata X ...": the answer is what was said, a whole clause.
+_STATEMENT = re.compile(
+    r"\b(how|bagaimana|kata|say|said|says|tell|told|describe[sd]?|menggambarkan|menyebut\w*|pendapat|opinion|think|thinks)\b",
+    re.IGNORECASE,
+)
+_SAYS = re.compile(
+    r"\b(say|says|said|tell|told|state[sd]?|announce[sd]?|kata|berkata|mengatakan|menyatakan|mengungkapkan"
+    r"|menyebut\w*|mengumumkan|menjelaskan)\b",
+    re.IGNORECASE,
+)
 _MONEY = frozenset("dana harga biaya nilai anggaran modal investasi utang pendapatan gaji kerugian".split())
 _CURRENCY = re.compile(r"\b(rp|us\$|\$|dollar|dolar|rupiah|euro|yen|yuan)", re.IGNORECASE)
 # Words after which the rest of a clause defines what came before ("... adalah ubur-ubur").
@@ -196,6 +209,11 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
         s for s in find_spans(text, start, end, asked)
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
+    # Word order is Indonesian, so only an Indonesian question lines up with the sentence.
+    if not question.english and (question.kind == "name" or question.kind == "other" and not _STATEMENT.search(question.text)):
+        span, score = gap({t for g in question.groups for t in g}, question.head, text, start, end)
+        if span and score >= 2:
+            return span, min(1.0, score / 4)
     if question.kind == "other" or not candidates and question.kind == "name":
         span = _continuation(question, text, start, end)
         return span, 0.5 if span else 0.0
@@ -203,9 +221,14 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
         return None, 0.0
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end]) if m.group().lower() in asked]
 
+    aligned = bordering({t for g in question.groups for t in g}, question.head, text, start, end)
+
     def fit(span: Span) -> float:
         distance = min((abs(a - span.start) for a in anchors), default=120)
         score = 0.5 * span.cued + 0.5 * (1 - min(distance, 120) / 120)
+        score += ALIGN_WEIGHT * min(aligned(span.start, span.end), 4)
+        if span.kind == "person" and span.cued and _SAYS.search(question.text):
+            score += 0.5  # "who said ...": the name before "mengatakan" or after "kata"
         if question.kind in names:
             score -= 0.5 * (span.kind != question.kind)
         if question.kind == "quantity":

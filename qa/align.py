@@ -1,0 +1,156 @@
+"""Question-sentence alignment: a factoid answer usually fills the gap the question word leaves.
+
+"Obat apakah yang ... ?" over "Sedang obat oseltamivir yang selama ini ..." -> "oseltamivir":
+the question's words line up with the sentence's on both sides of the answer, and the noun the
+question asks about ("obat") sits right before it. A candidate is a run of sentence words the
+question does not use, scored by how many question words border it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from .spans import Span
+from .text import STOPWORDS, stem, variants
+
+# Words with internal dots, slashes, commas or hyphens ("1.500", "9P/Tempel", "al-Sadr") stay whole.
+_TOKEN = re.compile(r"\w+(?:[.,/'’-]\w+)*|[^\w\s]")
+# A run stops at punctuation but these, which join the parts of one name or number.
+_JOINERS = frozenset("/ - & '".split())
+# Clause openers: what follows describes the answer rather than being part of it.
+_CLAUSE = frozenset(
+    """yang yakni yaitu adalah ialah merupakan karena sebab agar supaya untuk bahwa ketika saat
+    sedangkan sementara tetapi namun serta sehingga setelah sebelum sejak hingga sampai kata ujar
+    which who that because when while""".split()
+)
+# Words that open no answer: quantifiers, ordinals, adverbs ("sebuah", "lain", "kemudian").
+_WEAK = frozenset(
+    """sebuah seorang sebagian sejumlah beberapa berbagai lain lainnya khususnya terutama kemudian
+    menjadi masih hanya baru kini sekarang pertama kedua ketiga terakhir sangat paling cukup mulai
+    hari tahun bulan minggu pekan lalu mendatang kali""".split()
+)
+# Indonesian verb prefixes: a lowercase word the stemmer shortens after one is a verb, not a name.
+_VERB = re.compile(r"(?:me|di|ber|ter)\w{3,}")
+MAX_RUN = 8
+# How far (in words) a question word may sit from the run and still border it.
+REACH = 3
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    text: str
+    lower: str
+    asked: bool
+    word: bool
+
+
+def _tokens(sentence: str, offset: int, asked: Collection[str]) -> list[_Token]:
+    out = []
+    for m in _TOKEN.finditer(sentence):
+        text = m.group()
+        lower = text.lower()
+        word = text[0].isalnum() or text[0] == "_"
+        is_asked = word and lower not in STOPWORDS and any(v in asked for v in variants(lower))
+        out.append(_Token(offset + m.start(), offset + m.end(), text, lower, is_asked, word))
+    return out
+
+
+def _runs(tokens: list[_Token]) -> list[tuple[int, int]]:
+    """Maximal [i, j) stretches of words the question does not use, without clause openers."""
+    runs, i = [], None
+    for n, t in enumerate(tokens):
+        inside = (t.word and not t.asked and t.lower not in _CLAUSE) or (i is not None and t.text in _JOINERS)
+        if inside and i is None:
+            i = n
+        elif not inside and i is not None:
+            runs.append((i, n))
+            i = None
+    if i is not None:
+        runs.append((i, len(tokens)))
+    return runs
+
+
+def _trimmed(tokens: list[_Token], i: int, j: int) -> tuple[int, int]:
+    """Drop function words and joiners from both ends of a run."""
+    while i < j and (tokens[i].lower in STOPWORDS | _WEAK or not tokens[i].word or _verb(tokens[i])):
+        i += 1
+    # A noun phrase ends where a verb or a function word starts ("kelapa sawit | akan ditanam").
+    for n in range(i + 1, j):
+        if _verb(tokens[n]) or tokens[n].lower in STOPWORDS and tokens[n].lower not in ("dan", "atau", "serta", "of", "and"):
+            j = n
+            break
+    while j > i and (tokens[j - 1].lower in STOPWORDS or not tokens[j - 1].word):
+        j -= 1
+    return i, j
+
+
+def _verb(t: _Token) -> bool:
+    """A lowercase word with a verb prefix the stemmer strips ("ditanam", "mengelilingi")."""
+    return t.text.islower() and _VERB.fullmatch(t.lower) is not None and stem(t.lower) != t.lower
+
+
+def _border(tokens: list[_Token], positions: range) -> int:
+    """Question words among the first REACH words at `positions`, counting until a non-question
+    content word or punctuation other than a comma breaks the line."""
+    count = seen = 0
+    for n in positions:
+        t = tokens[n]
+        if not t.word:
+            if t.text != ",":
+                break
+            continue
+        if t.asked:
+            count += 1
+        elif t.lower not in STOPWORDS:
+            break
+        seen += 1
+        if seen >= REACH:
+            break
+    return count
+
+
+def gap(question_stems: Collection[str], head: str, text: str, start: int, end: int) -> tuple[Span | None, float]:
+    """The run of text[start:end] the question's words border most closely, with a score:
+    question words within REACH on each side, plus 2 when the asked-about noun `head` comes
+    right before it. (None, 0) when no run borders a question word."""
+    tokens = _tokens(text[start:end], start, question_stems)
+    heads = set(variants(head)) if head else set()
+    best: tuple[float, int, int] | None = None
+    for i, j in _runs(tokens):
+        i, j = _trimmed(tokens, i, j)
+        if i >= j:
+            continue
+        j = min(j, i + MAX_RUN)
+        score = float(_border(tokens, range(i - 1, -1, -1)) + _border(tokens, range(j, len(tokens))))
+        before = next((t for t in reversed(tokens[:i]) if t.word and t.lower not in STOPWORDS), None)
+        if before is not None and heads & set(variants(before.lower)) and tokens[i - 1] is before:
+            score += 2
+        score += 0.5 * (tokens[i].text[:1].isupper() or tokens[i].text[:1].isdigit())
+        if score > 0.5 and (best is None or score > best[0]):
+            best = (score, i, j)
+    if best is None:
+        return None, 0.0
+    score, i, j = best
+    s, e = tokens[i].start, tokens[j - 1].end
+    return Span(s, e, "phrase", text[s:e]), score
+
+
+def bordering(question_stems: Collection[str], head: str, text: str, start: int, end: int) -> Callable[[int, int], float]:
+    """A scorer for candidate spans of text[start:end]: question words within REACH on each side
+    of the span, plus 2 when the asked-about noun `head` comes right before it."""
+    tokens = _tokens(text[start:end], start, question_stems)
+    heads = set(variants(head)) if head else set()
+
+    def score(s: int, e: int) -> float:
+        i = next((n for n, t in enumerate(tokens) if t.end > s), len(tokens))
+        j = next((n for n, t in enumerate(tokens) if t.start >= e), len(tokens))
+        value = float(_border(tokens, range(i - 1, -1, -1)) + _border(tokens, range(j, len(tokens))))
+        if i > 0 and tokens[i - 1].word and heads & set(variants(tokens[i - 1].lower)):
+            value += 2
+        return value
+
+    return score
