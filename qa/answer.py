@@ -32,6 +32,8 @@ MAX_CITATIONS = 5
 SPAN_POOL = 10
 # How much each question word bordering a candidate value adds to its fit.
 ALIGN_WEIGHT = 0.25
+# How much sharing the question's word pairs adds to a sentence's score.
+PHRASE_WEIGHT = 0.5
 NOT_FOUND = {
     True: "I could not find that in the articles.",
     False: "Maaf, jawabannya tidak ada di artikel.",
@@ -254,6 +256,21 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(terms(words(text)))
 
 
+def _phrases(question: Question, text: str) -> float:
+    """Share of the question's word pairs ("wakil presiden", "kantor pusat") that the sentence
+    has side by side: a sentence the question paraphrases keeps its phrases."""
+    pairs = question.pairs
+    if not pairs:
+        return 0.0
+    return len(pairs & _pairs(text)) / len(pairs)
+
+
+@lru_cache(maxsize=50000)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    stems = terms(words(text))
+    return frozenset(zip(stems, stems[1:]))
+
+
 def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], float]) -> list[_Sentence]:
     """Every sentence of the retrieved chunks once, scored for the question."""
     seen: set[tuple[str, int]] = set()
@@ -261,18 +278,19 @@ def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], flo
     top = max((c.score for c in chunks), default=1.0) or 1.0
     for chunk in chunks:
         base = int(chunk.meta["start"])
-        previous: set[str] = set()
-        for s, e in _sentence_spans(chunk.text):
-            text = chunk.text[s:e]
-            stems = _stems(text)
+        bounds = _sentence_spans(chunk.text)
+        stems = [_stems(chunk.text[s:e]) for s, e in bounds]
+        for n, (s, e) in enumerate(bounds):
             key = (chunk.meta["article"], base + s)
             if key in seen:
-                previous = stems
                 continue
             seen.add(key)
-            coverage = _coverage(question, stems, idf, previous)
-            previous = stems
-            out.append(_Sentence(chunk, base + s, base + e, text, coverage, coverage + RETRIEVAL_WEIGHT * chunk.score / top))
+            # The neighbouring sentences are context: "it", "the organism" point into them.
+            around = (stems[n - 1] if n else frozenset()) | (stems[n + 1] if n + 1 < len(stems) else frozenset())
+            coverage = _coverage(question, stems[n], idf, around)
+            text = chunk.text[s:e]
+            score = coverage + RETRIEVAL_WEIGHT * chunk.score / top + PHRASE_WEIGHT * _phrases(question, text)
+            out.append(_Sentence(chunk, base + s, base + e, text, coverage, score))
     return out
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import looks_english, synonyms, translate_terms
-from .text import STOPWORDS, stem, variants, words
+from .text import STOPWORDS, stem, terms, variants, words
 
 MAX_QUESTION_CHARS = 1000
 
@@ -78,6 +78,14 @@ class Question:
     @property
     def terms(self) -> list[str]:
         return list(dict.fromkeys(t for group in self.search_groups for t in group))
+
+    @property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        """Stems of neighbouring content words of an Indonesian question, as written."""
+        if self.english:
+            return frozenset()
+        stems = terms(words(self.text))
+        return frozenset(zip(stems, stems[1:]))
 
     @property
     def search_groups(self) -> tuple[tuple[str, ...], ...]:
