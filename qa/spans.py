@@ -106,10 +106,18 @@ class Span:
     cued: bool = False
 
 
+# Sentence openers that are capitalised only by position ("Menurut Ketua ...", "Demikian Bill ...").
+_OPENERS = frozenset(
+    """menurut demikian sementara selain bahkan padahal kemudian akhirnya selanjutnya sebelumnya
+    sedangkan meski meskipun walaupun setelah sebelum selama sesuai berdasarkan terkait mengenai
+    namun tetapi jadi maka lalu kini sekarang""".split()
+)
+
+
 def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tuple[int, int]:
     """Drop leading titles, function words and words the question already names."""
     tokens = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-    drop = _TITLES | STOPWORDS | question_words
+    drop = _TITLES | STOPWORDS | _OPENERS | question_words
     after_title = False
     while tokens:
         word = text[tokens[0][0] : tokens[0][1]].lower().strip(",.")
@@ -137,6 +145,24 @@ def _name_kind(text: str, start: int, end: int, before: str) -> str:
     if any(w in _PLACE_WORDS for w in name_words) or cue in _PLACE_CUES or name_words[0] in _PLACES:
         return "location"
     return "person"
+
+
+_JOINED = re.compile(rf"\s+(?:dan|untuk|&|and|of|for)\s+{_NAME_TOKEN}")
+
+
+def _names(sentence: str) -> list[tuple[int, int]]:
+    """Capitalised names; an organisation's name runs on over "dan"/"untuk" to its next
+    capitalised word ("Dinas Perikanan dan Kelautan Provinsi Bali")."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    while (m := NAME.search(sentence, pos)) is not None:
+        s, e = m.start(), m.end()
+        if any(w.lower() in _ORG_WORDS for w in sentence[s:e].split()[:2]):
+            while (j := _JOINED.match(sentence, e)) and (n := NAME.match(sentence, j.end() - len(j.group().split()[-1]))):
+                e = n.end()
+        out.append((s, e))
+        pos = e
+    return out
 
 
 def find_spans(text: str, start: int, end: int, question_words: set[str]) -> list[Span]:
@@ -172,8 +198,8 @@ def find_spans(text: str, start: int, end: int, question_words: set[str]) -> lis
         if unit and unit.lower() in STOPWORDS:
             e = m.start("unit")
         add(s, len(sentence[:e].rstrip()), "quantity")
-    for m in NAME.finditer(sentence):
-        s, e = _trim_name(sentence, m.start(), m.end(), question_words)
+    for m in _names(sentence):
+        s, e = _trim_name(sentence, m[0], m[1], question_words)
         # A lone capitalised word opening the sentence is usually just a capitalised word.
         if e > s and (s > 0 or " " in sentence[s:e] or sentence[s:e].lower() in _PLACES):
             add(s, e, _name_kind(sentence, s, e, sentence[:s]))

@@ -1,0 +1,74 @@
+"""Span finding inside one sentence: question-sentence alignment and name boundaries."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.align import bordering, gap
+from qa.question import parse_question
+from qa.spans import find_spans
+
+
+def _stems(question: str) -> set[str]:
+    return {t for g in parse_question(question).groups for t in g}
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # The asked-about noun comes right before the answer.
+        ("Obat apakah yang diandalkan untuk flu burung?",
+         "Sedang obat oseltamivir yang selama ini diandalkan untuk flu burung mulai langka.", "oseltamivir"),
+        # The question word sits between question words, and so does the answer.
+        ("Sitokin bisa mengubah oksigen menjadi apa yang meracuni sel?",
+         "Kenaikan itu berbahaya karena sitokin bisa mengubah oksigen menjadi peroksida yang meracuni sel.",
+         "peroksida"),
+        # A noun phrase ends where a verb starts.
+        ("Pohon apakah yang akan ditanam di hutan Tangketada?",
+         "Di hutan Tangketada, pohon kelapa sawit akan ditanam mulai tahun depan.", "kelapa sawit"),
+    ],
+)
+def test_gap_between_question_words(question: str, sentence: str, expected: str) -> None:
+    parsed = parse_question(question)
+    span, score = gap(_stems(question), parsed.head, sentence, 0, len(sentence))
+    assert span is not None and span.value == expected
+    assert sentence[span.start : span.end] == expected
+    assert score >= 2
+
+
+def test_no_gap_without_bordering_question_words() -> None:
+    sentence = "Cuaca cerah sepanjang hari di pesisir."
+    span, score = gap(_stems("Siapa menteri keuangan Inggris?"), "", sentence, 0, len(sentence))
+    assert span is None and score == 0
+
+
+def test_gap_offsets_are_article_offsets() -> None:
+    article = "Judul berita.\nSedang obat oseltamivir yang diandalkan mulai langka."
+    start = article.index("Sedang")
+    span, _ = gap(_stems("Obat apakah yang diandalkan?"), "obat", article, start, len(article))
+    assert span is not None and article[span.start : span.end] == "oseltamivir"
+
+
+def test_bordering_prefers_the_name_next_to_the_question_words() -> None:
+    sentence = "Rapat dihadiri Wakil Presiden Jusuf Kalla dan Gubernur Bank Indonesia Burhanuddin Abdullah."
+    score = bordering(_stems("Siapa Gubernur Bank Indonesia?"), "", sentence, 0, len(sentence))
+    kalla, abdullah = sentence.index("Jusuf Kalla"), sentence.index("Burhanuddin Abdullah")
+    assert score(abdullah, abdullah + len("Burhanuddin Abdullah")) > score(kalla, kalla + len("Jusuf Kalla"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "value"),
+    [
+        ("Hasil riset Badan Pengkajian dan Penerapan Teknologi (BPPT) menunjukkan itu.",
+         "organization", "Badan Pengkajian dan Penerapan Teknologi (BPPT)"),
+        ("Demikian Bill Emmott dalam bukunya.", "person", "Bill Emmott"),
+    ],
+)
+def test_name_boundaries(sentence: str, kind: str, value: str) -> None:
+    spans = [(s.kind, s.value) for s in find_spans(sentence, 0, len(sentence), set())]
+    assert (kind, value) in spans
+
+
+def test_people_joined_by_dan_stay_apart() -> None:
+    sentence = "Pembicaraan antara Putin dan Xi berlangsung lama."
+    assert [s.value for s in find_spans(sentence, 0, len(sentence), set())] == ["Putin", "Xi"]
