@@ -107,6 +107,20 @@ def followups_quality(bot: Bot) -> dict:
     return {"file": shown(FOLLOWUPS), "cases": len(cases), "accuracy": rate(ok), **by_lang}
 
 
+def facqa_over_seeds(ctx: Context, bot: Bot) -> dict | None:
+    """FacQA questions asked over the shipped articles, which hold none of their answers: the
+    share the bot rightly declines, and a few of the ones it answered anyway."""
+    if ctx.facqa_items is None:
+        return None
+    answered = [(item.question, a.text) for item in ctx.questions for a in [bot.ask(item.question)] if a.found]
+    return {
+        "questions": len(ctx.questions),
+        "abstention_rate": round(1 - len(answered) / max(1, len(ctx.questions)), 4),
+        "answered": len(answered),
+        "examples": [f"{q} -> {t}" for q, t in answered[:5]],
+    }
+
+
 def facqa_english_quality(ctx: Context) -> dict | None:
     """English translations of FacQA questions over the same Indonesian corpus."""
     if ctx.facqa_items is None or ctx.quick:
@@ -126,5 +140,6 @@ def run(ctx: Context) -> dict:
         "seeds": seeds_quality(ctx, bot),
         "followups": followups_quality(bot),
         "facqa": facqa_quality(ctx),
+        "facqa_over_seeds": facqa_over_seeds(ctx, bot),
         "facqa_en": facqa_english_quality(ctx),
     }

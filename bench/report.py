@@ -136,8 +136,19 @@ def _facqa_en(english: dict | None) -> list[str]:
     return lines + _table(("", *SCORE_HEADER), [_scores("Bot, English questions", english)])
 
 
+def _over_seeds(over: dict | None) -> list[str]:
+    if not over:
+        return []
+    lines = _para(
+        f"Out-of-scope questions: the {over['questions']} FacQA questions asked over `seeds/`, ",
+        "which hold none of their answers. The bot declined ",
+        f"{_pct(over['abstention_rate'])} of them and answered {over['answered']}, for example:",
+    )
+    return lines + [f"- {example}" for example in over["examples"]] + [""]
+
+
 def _quality(r: dict) -> list[str]:
-    return ["## Quality", "", *_seeds(r["seeds"]), *_facqa(r["facqa"]),
+    return ["## Quality", "", *_seeds(r["seeds"]), *_facqa(r["facqa"]), *_over_seeds(r.get("facqa_over_seeds")),
             *_facqa_en(r.get("facqa_en")), *_followups(r["followups"])]
 
 

@@ -16,7 +16,7 @@ from .retrieve import Chunk
 from .spans import Span, find_spans
 from .text import STOPWORDS, stem, terms, words
 
-FOUND_THRESHOLD = 0.5
+FOUND_THRESHOLD = 0.4
 # Term-by-term translation misses words, so English questions match less of the evidence.
 FOUND_THRESHOLD_EN = 0.35
 # A further citation needs this share of the best sentence's coverage.
@@ -97,15 +97,18 @@ def _coverage(
 ) -> float:
     """IDF-weighted share of the question's words (any translation counts) found in `stems`;
     words found only in the sentence `before` count half, as context. A word the corpus never
-    uses weighs as much as the rarest one, so it lowers coverage."""
+    uses weighs as much as the rarest one (a name twice as much), so it lowers coverage."""
     unseen = max((idf(t) for t in question.terms), default=1.0)
     total = matched = 0.0
     worded = False  # a bare number ("1" in "alert(1)") is no evidence on its own
     own_count = len(question.groups)
     for n, group in enumerate(question.search_groups):
         # The floor keeps common words (a name in every chunk) from counting for nothing.
-        weight = 0.5 + (max(idf(t) for t in group) or unseen)
-        weight *= 2 if group[0] in question.proper else 1
+        known = max(idf(t) for t in group)
+        proper = group[0] in question.proper
+        # A name the articles never mention is the surest sign they do not hold the answer.
+        weight = 0.5 + (known or (2 * unseen if proper else unseen))
+        weight *= 2 if proper else 1
         weight *= 0.5 if n >= own_count else 1  # words lent by an earlier turn count half
         total += weight
         if any(t in stems for t in group):

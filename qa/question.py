@@ -153,11 +153,12 @@ def clean(text: str) -> str:
     return text
 
 
-def _content(tokens: list[str], english: bool, kind: str) -> list[list[str]]:
-    """Per content word, its Indonesian words (translations for English)."""
-    skip = STOPWORDS | _TYPE_WORDS.get(kind, set())
+def _content(tokens: list[str], english: bool, kind: str, acronyms: frozenset[str] = frozenset()) -> list[list[str]]:
+    """Per content word, its Indonesian words (translations for English). An acronym ("AS",
+    "US") is a name even when its letters spell a function word."""
+    skip = (STOPWORDS | _TYPE_WORDS.get(kind, set())) - acronyms
     return [
-        [w for w in (translate_terms([t]) if english else synonyms(t)) if w not in STOPWORDS]
+        [w for w in (translate_terms([t]) if english else synonyms(t)) if w not in STOPWORDS or w in acronyms]
         for t in tokens
         if t not in skip
     ]
@@ -187,7 +188,8 @@ def parse_question(text: str, context: str = "") -> Question:
     kind = answer_type(text)
     if kind == "other" and context and not _ASKS.search(text):
         kind = answer_type(context)  # "And Xi?" asks what the previous question asked
-    content = _content(words(text), english, kind)
+    acronyms = frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,}\b", text)) if not text.isupper() else frozenset()
+    content = _content(words(text), english, kind, acronyms)
     own = _stem_groups(content)
     proper = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][\w'-]*", text)}
     lent: list[list[str]] = []

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa import QuestionError
+from qa.question import parse_question
 
 from .conftest import ROOT, SEEDS
 
@@ -168,3 +169,16 @@ def test_follow_up_inherits_the_question_type_only_when_elliptical(seeds_bot) ->
     assert seeds_bot.ask("Dan ke Beijing?").kind == "other"
     own = seeds_bot.ask("When was that?", history=history)
     assert own.kind == "date"
+
+
+@pytest.mark.parametrize("question", ["Siapa Presiden Peru?", "Who is the president of Peru?"])
+def test_a_name_the_articles_never_mention_is_declined(seeds_bot, question: str) -> None:  # type: ignore[no-untyped-def]
+    # "Presiden" is all over the articles; "Peru" is not, and the question is about Peru.
+    answer = seeds_bot.ask(question)
+    assert not answer.found and answer.citations == []
+
+
+def test_an_acronym_is_a_name_not_a_function_word() -> None:
+    # "AS" (Amerika Serikat) spells the English "as".
+    groups = parse_question("Siapa Presiden AS?").groups
+    assert ("as", "amerika", "serikat") in groups
