@@ -113,6 +113,31 @@ def _border(tokens: list[_Token], positions: range) -> int:
     return count
 
 
+def _parenthesised(tokens: list[_Token]) -> list[tuple[float, int, int]]:
+    """"beruang madu (Helarctos malayanus)": when the question names one side of a bracketed
+    apposition, the other side is the answer (a Latin name, a full name, a translation)."""
+    out = []
+    for n, t in enumerate(tokens):
+        if t.text != "(":
+            continue
+        close = next((m for m in range(n + 1, min(len(tokens), n + 12)) if tokens[m].text == ")"), None)
+        if close is None or close == n + 1:
+            continue
+        i = n
+        while i > 0 and n - i < 5 and tokens[i - 1].word and tokens[i - 1].lower not in STOPWORDS | _CLAUSE:
+            i -= 1
+        inner, outer = tokens[n + 1 : close], tokens[i:n]
+        if not outer:
+            continue
+        asked_in = sum(t.asked for t in inner if t.word) / max(1, sum(t.word for t in inner))
+        asked_out = sum(t.asked for t in outer) / len(outer)
+        if asked_out >= 0.5 and asked_in == 0:
+            out.append((2.5 + asked_out, n + 1, close))
+        elif asked_in >= 0.5 and asked_out == 0:
+            out.append((2.5 + asked_in, i, n))
+    return out
+
+
 def gap(question_stems: Collection[str], head: str, text: str, start: int, end: int) -> tuple[Span | None, float]:
     """The run of text[start:end] the question's words border most closely, with a score:
     question words within REACH on each side, plus 2 when the asked-about noun `head` comes
@@ -130,7 +155,11 @@ def gap(question_stems: Collection[str], head: str, text: str, start: int, end: 
         if before is not None and heads & set(variants(before.lower)) and tokens[i - 1] is before:
             score += 2
         score += 0.5 * (tokens[i].text[:1].isupper() or tokens[i].text[:1].isdigit())
+        score -= 1.0 * (j - i == 1 and tokens[i].text.islower())  # a lone common word is rarely a name
         if score > 0.5 and (best is None or score > best[0]):
+            best = (score, i, j)
+    for score, i, j in _parenthesised(tokens):
+        if best is None or score > best[0]:
             best = (score, i, j)
     if best is None:
         return None, 0.0

@@ -72,3 +72,18 @@ def test_name_boundaries(sentence: str, kind: str, value: str) -> None:
 def test_people_joined_by_dan_stay_apart() -> None:
     sentence = "Pembicaraan antara Putin dan Xi berlangsung lama."
     assert [s.value for s in find_spans(sentence, 0, len(sentence), set())] == ["Putin", "Xi"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Hewan apakah yang memiliki nama latin Helarctos malayanus?", "beruang madu"),
+        ("Apa nama latin beruang madu?", "Helarctos malayanus"),
+    ],
+)
+def test_bracketed_apposition_answers_from_the_other_side(question: str, expected: str) -> None:
+    sentence = "Dua hewan dilindungi, yakni beruang madu (Helarctos malayanus) dan kijang, mati."
+    parsed = parse_question(question)
+    span, _ = gap(_stems(question), parsed.head, sentence, 0, len(sentence))
+    assert span is not None and span.value == expected
+
