@@ -16,7 +16,7 @@ from index.embedder import Embedder, load_embedder
 from qa import Answer, Bot
 
 from .corpus import FacQA, first_passages, load_facqa, sample, write_passages
-from .metrics import score, strip_markers
+from .metrics import contains, score, strip_markers
 
 log = logging.getLogger("bench")
 T = TypeVar("T")
@@ -122,15 +122,23 @@ class Context:
         log.info("asking the bot %d FacQA questions", len(self.questions))
         return [self.ask_facqa(item) for item in self.questions]
 
+    @cached_property
+    def passages(self) -> dict[str, str]:
+        """Article file name -> passage text, for every FacQA passage of the corpus."""
+        return {item.article: item.passage for item in self.facqa_items or []}
+
     def ask_facqa(self, item: FacQA) -> dict:
         """Ask the FacQA bot one question and score the answer against its gold passage and span."""
         answer, seconds = timed(lambda: self.facqa_bot.ask(item.question))
         cited = [c.article for c in answer.citations]
         predicted = prediction(answer)
+        first = self.passages.get(cited[0], "") if cited else ""
         return {
             "id": item.id, "question": item.question, "gold": item.answer,
             "article": item.article, "found": answer.found, "kind": answer.kind,
             "prediction": predicted, "text": answer.text, "cited": cited,
             **score(item.article, item.answer, cited, predicted),
+            # Near-duplicate passages: the first cited one may hold the gold answer too.
+            "answer@1": bool(cited) and (cited[0] == item.article or contains(first, item.answer)),
             "seconds": round(seconds, 6), "timings": dict(self.facqa_bot.timings),
         }
