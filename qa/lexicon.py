@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import product
 from pathlib import Path
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "lexicon_en_id.tsv"
 # The project's own news vocabulary, consulted after OVERRIDES and before DEFAULT_LEXICON.
 NEWS_LEXICON = DEFAULT_LEXICON.with_name("news_en_id.tsv")
+# The longest multiword expression ("house of representatives") the curated tables hold.
+MAX_PHRASE_WORDS = 3
 
 EN_STOPWORDS = frozenset("""
 a about above after again against all also am an and any anybody anyone anything are around as at
@@ -17,10 +20,10 @@ be because been before being below between both but by can cannot could did do d
 during each either else even ever every few for from further had has have having he her here hers
 herself him himself his how however i if in into is it its itself just let many me more most much
 must my myself neither no nor not now of off often on once only or other others our ours ourselves
-out over own please really same shall she should since so some something such than that the their
-theirs them themselves then there these they this those though through to too under until up upon
-very was we well were what whatever when whenever where whether which while who whoever whom whose
-why will with within without would yet you your yours yourself yourselves
+out over own please really same shall she should since so some something still such than that the
+their theirs them themselves then there these they this those though through to too under until up
+upon very was we well were what whatever when whenever where whether which while who whoever whom
+whose why will with within without would yet you your yours yourself yourselves
 """.split())
 
 ID_FUNCTION_WORDS = frozenset("""
@@ -151,6 +154,38 @@ _SUFFIXES = (
 )
 
 
+# Tried only when neither table knows a word or its inflections: "largely" -> "large",
+# "newly" -> "new", "happily" -> "happy", "biggest" -> "big".
+_DERIVATIONS = (("ly", ("", "le")), ("ily", ("y",)), ("est", ("e", "")))
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+# Learned words Indonesian borrowed with regular spelling changes, longest suffix first:
+# "sensitive" -> "sensitif", "reunification" -> "reunifikasi", "technology" -> "teknologi".
+_LOAN_SUFFIXES = (
+    ("fication", "fikasi"), ("ization", "isasi"), ("isation", "isasi"), ("graphy", "grafi"),
+    ("ology", "ologi"), ("ssion", "si"), ("ction", "ksi"), ("tion", "si"), ("sion", "si"),
+    ("ical", "is"), ("ance", "ansi"), ("ence", "ensi"), ("ancy", "ansi"), ("ency", "ensi"),
+    ("ity", "itas"), ("ism", "isme"), ("ist", "is"), ("ive", "if"), ("ics", "ika"), ("ic", "ik"),
+    ("ine", "in"), ("ide", "ida"), ("ure", "ur"), ("cy", "si"), ("gy", "gi"), ("ry", "ri"),
+)
+# Spelling changes inside a borrowed word, in order.
+_LOAN_LETTERS = (
+    (r"ph", "f"), (r"th", "t"), (r"ch", "k"), (r"qu", "kw"), (r"x", "ks"),
+    (r"c(?=[eiy])", "s"), (r"c", "k"), (r"y", "i"), (r"([b-df-hj-np-tv-z])\1", r"\1"),
+)
+
+
+def loanword(word: str) -> str:
+    """The Indonesian spelling of a learned English word with a borrowable suffix ("cytokine"
+    -> "sitokin"), or "" for other words (names keep their spelling)."""
+    for suffix, replacement in _LOAN_SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 3:
+            for pattern, letters in _LOAN_LETTERS:
+                stem = re.sub(pattern, letters, stem)
+            return stem + replacement
+    return ""
+
+
 @lru_cache(maxsize=4)
 def load_lexicon(path: Path | None = None) -> dict[str, tuple[str, ...]]:
     """Read the headword -> translations TSV (cached; do not mutate the result)."""
@@ -200,15 +235,68 @@ def _curated() -> dict[str, tuple[str, ...]]:
     return {**load_lexicon(NEWS_LEXICON), **OVERRIDES}
 
 
-def _translate(word: str) -> tuple[str, ...]:
-    """Translations for one lowercase word, or the word itself if unknown: the curated tables
-    first (so an exact "building" beats "build"), then the dictionary lexicon."""
-    forms = list(_base_forms(word))
+def _derived_forms(word: str) -> Iterator[str]:
+    """Base forms of a word built with a derivational suffix ("largely" -> "large")."""
+    for suffix, replacements in _DERIVATIONS:
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 3:
+            yield from (stem + ending for ending in replacements)
+            if stem[-1] == stem[-2]:
+                yield stem[:-1]
+
+
+def _lookup(forms: list[str]) -> tuple[str, ...]:
+    """The first translations any of `forms` has, curated tables before the dictionary."""
     for table in (_curated(), load_lexicon()):
         for form in forms:
             if translations := table.get(form):
                 return translations
-    return (word,)
+    return ()
+
+
+def _translate(word: str) -> tuple[str, ...]:
+    """Translations for one lowercase word (or multiword expression), or the word itself if
+    unknown: the curated tables first (so an exact "building" beats "build"), then the
+    dictionary lexicon, then derivations ("largely"); an ordinal becomes its number and an
+    unknown learned word also tries its borrowed Indonesian spelling."""
+    if ordinal := _ORDINAL.fullmatch(word):
+        return (ordinal[1],)
+    translations = _lookup(list(_base_forms(word))) or _lookup(list(_derived_forms(word)))
+    if translations:
+        return translations
+    borrowed = {loanword(form) for form in _base_forms(word)} - {"", word}
+    return (word, *sorted(borrowed))
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[tuple[str, ...], str]:
+    """The curated multiword headwords ("foreign affairs"), keyed by their words."""
+    return {tuple(headword.split()): headword for headword in _curated() if " " in headword}
+
+
+def _phrase_at(tokens: list[str], i: int) -> tuple[str, int]:
+    """The multiword headword starting at tokens[i] with any inflection ("carried out" ->
+    "carry out"), longest first, and how many tokens it spans; ("", 0) if none."""
+    phrases = _phrases()
+    for n in range(min(MAX_PHRASE_WORDS, len(tokens) - i), 1, -1):
+        options = [list(dict.fromkeys(_base_forms(t))) for t in tokens[i : i + n]]
+        for key in product(*options):
+            if key in phrases:
+                return phrases[key], n
+    return "", 0
+
+
+def english_units(tokens: Iterable[str]) -> list[str]:
+    """Lowercase English tokens with each known multiword expression joined into its headword
+    ("secretary", "general" -> "secretary general"), so it is translated as one unit."""
+    tokens = [t.lower() for t in tokens]
+    units: list[str] = []
+    i = 0
+    while i < len(tokens):
+        phrase, n = _phrase_at(tokens, i)
+        units.append(phrase or tokens[i])
+        i += n or 1
+    return units
 
 
 def translate_terms(words: Iterable[str]) -> list[str]:

@@ -3,9 +3,12 @@ import pytest
 from qa.lexicon import (
     DEFAULT_LEXICON,
     EN_STOPWORDS,
+    MAX_PHRASE_WORDS,
     NEWS_LEXICON,
     OVERRIDES,
+    english_units,
     load_lexicon,
+    loanword,
     looks_english,
     translate_terms,
 )
@@ -81,3 +84,36 @@ def test_news_vocabulary_file_is_sorted_and_curated_first() -> None:
     assert not set(news) & EN_STOPWORDS
     assert translate_terms(["building"])[0] == "gedung"  # the exact headword beats "build"
     assert translate_terms(["moscow"]) == list(OVERRIDES["moscow"])  # overrides come first
+
+
+def test_derived_and_ordinal_forms_find_headword() -> None:
+    assert "besar" in translate_terms(["largely"])  # -ly: large
+    assert "baru" in translate_terms(["newly"])
+    assert "khusus" in translate_terms(["specially"])
+    assert translate_terms(["62nd"]) == ["62"]
+    assert translate_terms(["1st", "3rd"]) == ["1", "3"]
+
+
+def test_unknown_learned_words_also_try_their_borrowed_spelling() -> None:
+    assert loanword("sensitive") == "sensitif"
+    assert loanword("reunification") == "reunifikasi"
+    assert loanword("cytokine") == "sitokin"
+    assert loanword("ushakov") == ""  # names keep their spelling
+    assert translate_terms(["cytokines"]) == ["cytokines", "sitokin"]
+    assert translate_terms(["ushakov"]) == ["ushakov"]
+
+
+def test_multiword_expressions_translate_as_one_unit() -> None:
+    assert english_units(["the", "foreign", "affairs", "ministry"]) == ["the", "foreign affairs", "ministry"]
+    assert english_units(["carried", "out"]) == ["carry out"]  # inflected words still match
+    assert english_units(["power", "plants"]) == ["power plant"]
+    assert english_units(["power", "of"]) == ["power", "of"]
+    assert translate_terms(["foreign affairs"]) == ["luar", "negeri"]
+    assert "sekjen" in translate_terms(english_units(["secretary", "general"]))
+    assert "sumbar" in translate_terms(english_units(["west", "sumatra"]))
+
+
+def test_news_vocabulary_phrases_are_known_words() -> None:
+    news = load_lexicon(NEWS_LEXICON)
+    phrases = [headword for headword in news if " " in headword]
+    assert phrases and all(len(p.split()) <= MAX_PHRASE_WORDS for p in phrases)
