@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import looks_english, synonyms, translate_terms
+from .lexicon import EN_STOPWORDS, IRREGULAR, english_units, looks_english, synonyms, translate_terms
 from .text import STOPWORDS, stem, variants, words
 
 MAX_QUESTION_CHARS = 1000
@@ -20,9 +20,14 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("identity", r"^(who|siapa(kah)?)\s+(is|was|are|were|itu|adalah|sebenarnya)?\s*(?-i:[A-Z][\w'.-]*)(\s+(?-i:[A-Z][\w'.-]*)){0,3}\s*\??$"),
         ("date", r"\bhow long ago\b"),
         ("duration", r"\bhow long\b|\bberapa lama(nya|kah)?\b|\bfor how many (hours|minutes|days|weeks|months|years)\b"),
-        ("date", r"\bwhen\b|\b(what|which) (date|day|year|month|time)\b|\bin what year\b|\bkapan(kah)?\b"
+        # "When ...?" asks for a date; "the era that began when ..." does not.
+        ("date", r"^((and|but|so|then|since|until|till|from) )?when\b|\b(what|which) (date|day|year|month|time)\b"
+                 r"|\bin what year\b|\bkapan(kah)?\b"
                  r"|\b(tanggal|tahun|bulan|hari|pukul|jam) (apa|berapa)(kah)?\b|\bberapa(kah)? tanggal\b"),
-        ("quantity", r"\bhow (many|much)\b|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"),
+        ("quantity", r"\bhow (many|much)\b|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"
+                     r"|\bwhat (is|was|are|were) the (\w+ )?(area|population|length|height|distance|size|price"
+                     r"|cost|value|amount|total|depth|width|weight|age|salary|budget|number|rate|speed"
+                     r"|temperature|capacity|volume)\b"),
         ("person", r"\bwho(m|se)?\b|\bsiapa(kah)?\b"),
         ("location", r"\bwhere\b|\b(which|what) (city|country|place|province|island|region|town|state|venue)\b"
                      r"|\b(di|ke|dari) ?mana(kah)?\b|\b(kota|negara|provinsi|pulau|daerah|wilayah|tempat"
@@ -111,12 +116,69 @@ _ORG_HEADS = frozenset(
 )
 
 
+_PERSON_HEADS = frozenset(
+    """dosen murid mahasiswa siswa pelajar guru pemain pembalap pengemudi atlet pelatih penyanyi
+    aktor aktris artis penulis wartawan pejabat tokoh pemimpin pendiri peneliti ilmuwan dokter
+    hakim jaksa pengacara tersangka pemenang sutradara pelukis seniman""".split()
+)
+_KNOWN_HEADS = _PLACE_HEADS | _ORG_HEADS | _TITLE_WORDS | _PERSON_HEADS
+# "What is the name of the party ...", "What type of aircraft ...": the noun after "of" is asked for.
+_EN_NAME_OF = re.compile(
+    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+)?(?:name|type|kind|sort)s?\s+of\s+(?:the\s+|an?\s+)?",
+    re.IGNORECASE,
+)
+_EN_WHICH = re.compile(r"\b(?:which|what)\s+(?:of\s+)?(?:the\s+)?(?P<np>[^?.,;:!]+)", re.IGNORECASE)
+_EN_WHAT_IS = re.compile(r"\bwhat\s+(?:is|was|are|were)\s+the\s+(?P<np>[^?.,;:!]+)", re.IGNORECASE)
+_EN_POSSESSIVE = re.compile(r"['’]s\b")
+_IRREGULAR_NOUNS = frozenset("children crises feet men women".split())
+
+
+def _verb_form(word: str) -> bool:
+    """Whether a lowercase English word looks like a past form ("claimed", "led")."""
+    return word.endswith("ed") or (word in IRREGULAR and word not in _IRREGULAR_NOUNS)
+
+
+def _noun_phrase(text: str) -> list[str]:
+    """The lowercase words (multiword expressions joined) of an English noun phrase, up to its
+    first function word or verb form: "Renault (France) driver has won ..." -> ["renault",
+    "france", "driver"]."""
+    phrase: list[str] = []
+    for word in words(text):
+        if word in EN_STOPWORDS or _verb_form(word):
+            break
+        phrase.append(word)
+    return english_units(phrase)
+
+
+def _head_noun(phrase: list[str], known_only: bool = False) -> str:
+    """The Indonesian noun a phrase names: its last word that translates to a known kind of
+    head ("lecturer" in "veterinary medicine lecturer"), else its last word's translation."""
+    translations = [translate_terms([word]) or [word] for word in phrase]
+    for options in reversed(translations):
+        if known := [t for t in options if t in _KNOWN_HEADS]:
+            return known[0]
+    return "" if known_only or not translations else translations[-1][0]
+
+
+def _english_head(text: str) -> str:
+    """The Indonesian noun an English question asks about ("Which lake ..." -> "danau"), or ""."""
+    text = _EN_NAME_OF.sub("which ", _EN_POSSESSIVE.sub("", text))
+    m = _EN_WHICH.search(text)
+    if head := _head_noun(_noun_phrase(m["np"])) if m else "":
+        return head
+    # "What is the capital of ...": only a noun that says what kind of answer is wanted.
+    m = _EN_WHAT_IS.search(text)
+    return _head_noun(_noun_phrase(m["np"]), known_only=True) if m else ""
+
+
 def _head(text: str, english: bool = False) -> str:
     """The lowercase (Indonesian) noun the question asks about, or ""."""
+    if english:
+        return _english_head(text)
     for m in _HEAD.finditer(text):
         word = (m["a"] or m["b"]).lower()
         if word not in STOPWORDS and word not in _TYPE_WORDS["quantity"]:
-            return (translate_terms([word]) or [word])[0] if english else word
+            return word
     return ""
 
 
@@ -127,11 +189,14 @@ def answer_type(text: str) -> str:
             if kind == "identity" and any(w.lower() in _TITLE_WORDS for w in text.split()):
                 return "person"  # "Siapa Menteri Luar Negeri Korea Selatan?" asks for a name
             return kind
-    head = _head(text)
+    english = looks_english(text)
+    head = _head(text, english)
     if head in _PLACE_HEADS:
         return "location"
     if head in _ORG_HEADS:
         return "organization"
+    if english and head in _TITLE_WORDS | _PERSON_HEADS:
+        return "person"  # "Which ... lecturer", "What is the name of the minister ..."
     return "name" if head else "other"
 
 
@@ -145,14 +210,30 @@ def clean(text: str) -> str:
     return text
 
 
-def _content(tokens: list[str], english: bool, kind: str) -> list[list[str]]:
-    """Per content word, its Indonesian words (translations for English)."""
+def _content(tokens: list[str], english: bool, kind: str, names: frozenset[str] = frozenset()) -> list[list[str]]:
+    """Per content word, its Indonesian words (translations for English). An English word
+    written with a capital inside the question may be part of a name ("Air France"), so it
+    is also looked for untranslated."""
     skip = STOPWORDS | _TYPE_WORDS.get(kind, set())
-    return [
-        [w for w in (translate_terms([t]) if english else synonyms(t)) if w not in STOPWORDS]
-        for t in tokens
-        if t not in skip
-    ]
+    if not english:
+        return [[w for w in synonyms(t) if w not in STOPWORDS] for t in tokens if t not in skip]
+    content = []
+    for unit in english_units(tokens):
+        if all(word in skip for word in unit.split()):
+            continue
+        own = [unit] if unit in names and unit not in STOPWORDS else []
+        content.append(list(dict.fromkeys(own + [w for w in translate_terms([unit]) if w not in STOPWORDS])))
+    return content
+
+
+def _tokens(text: str, english: bool) -> list[str]:
+    """The question's lowercase words; English possessives ("Indonesia's") lose their "s"."""
+    return words(_EN_POSSESSIVE.sub("", text) if english else text)
+
+
+def _capitalised(text: str) -> frozenset[str]:
+    """Lowercase words written with a capital after the question's first word."""
+    return frozenset(words(" ".join(re.findall(r"(?<=\s)[A-Z][\w'-]*", text))))
 
 
 def _stem_groups(content: list[list[str]]) -> list[tuple[str, ...]]:
@@ -179,12 +260,13 @@ def parse_question(text: str, context: str = "") -> Question:
     kind = answer_type(text)
     if kind == "other" and context and not _ASKS.search(text):
         kind = answer_type(context)  # "And Xi?" asks what the previous question asked
-    content = _content(words(text), english, kind)
+    content = _content(_tokens(text, english), english, kind, _capitalised(text))
     own = _stem_groups(content)
     proper = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][\w'-]*", text)}
     lent: list[list[str]] = []
     if context:
-        lent = _content(words(context), looks_english(context), answer_type(context))
+        earlier = looks_english(context)
+        lent = _content(_tokens(context, earlier), earlier, answer_type(context), _capitalised(context))
         # "Lalu Xi?" after a question about Putin: the new name replaces the old ones.
         if proper & {g[0] for g in own}:
             named = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]*", context)}

@@ -1,0 +1,41 @@
+"""Question typing and search words for English questions."""
+
+import pytest
+
+from qa.question import answer_type, parse_question
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "head"),
+    [
+        ("What is the name of the party that won the election?", "organization", "partai"),
+        ("What is the name of the health minister?", "person", "menteri"),
+        ("What type of aircraft crashed?", "name", "pesawat"),
+        ("Which lake is the largest in Asia?", "location", "danau"),
+        ("Which of the coach's players scored twice?", "person", "pemain"),
+        ("Which Jakarta university lecturer won the award?", "person", "dosen"),
+        ("What is the capital of Japan?", "location", "kota"),
+        ("What is the purpose of the visit?", "other", ""),
+    ],
+)
+def test_english_head_noun_sets_the_answer_type(question: str, kind: str, head: str) -> None:
+    parsed = parse_question(question)
+    assert (parsed.kind, parsed.head) == (kind, head)
+
+
+def test_english_measure_questions_ask_for_a_quantity() -> None:
+    assert answer_type("What is the area of the park?") == "quantity"
+    assert answer_type("What was the current price of rice?") == "quantity"
+
+
+def test_when_asks_for_a_date_only_as_the_question_word() -> None:
+    assert answer_type("When did the war end?") == "date"
+    assert answer_type("What was the city called when it was founded?") != "date"
+
+
+def test_english_search_words() -> None:
+    groups = parse_question("What is the name of Japan's foreign affairs minister?").groups
+    assert ("luar", "neger") in groups  # one unit, not "foreign" and "affairs" apart
+    assert not any("s" in g or "sebut" in g for g in groups)  # no possessive s, no "name"
+    groups = parse_question("Which company owns Air France?").groups
+    assert any("air" in g and "udara" in g for g in groups)  # capitalised: maybe a name
