@@ -52,7 +52,7 @@ OVERRIDES: dict[str, tuple[str, ...]] = {word: tuple(value.split("|")) for word,
     "ceo": "ceo|direktur utama", "chair": "ketua|kursi", "chairman": "ketua",
     "chief": "kepala|ketua|pimpinan", "china": "china|tiongkok", "chinese": "china|tiongkok",
     "city": "kota", "company": "perusahaan|perseroan|firma",
-    "confirm": "mengonfirmasi|membenarkan|konfirmasi", "consensus": "konsensus|kesepakatan",
+    "confirm": "mengonfirmasi|membenarkan|konfirmasi|mengesahkan", "consensus": "konsensus|kesepakatan",
     "cooperation": "kerja sama|kerjasama", "country": "negara|negeri",
     "crash": "kecelakaan|jatuh|tabrakan", "customer": "pelanggan|konsumen", "day": "hari",
     "dead": "meninggal|tewas|mati|korban", "deal": "kesepakatan|perjanjian",
@@ -105,7 +105,7 @@ OVERRIDES: dict[str, tuple[str, ...]] = {word: tuple(value.split("|")) for word,
     "united": "serikat|bersatu", "us": "as|amerika|serikat", "video": "video",
     "visit": "kunjungan|berkunjung|mengunjungi", "war": "perang",
     "warn": "memperingatkan|peringatan", "warning": "peringatan",
-    "win": "menang|memenangkan|kemenangan", "year": "tahun",
+    "win": "menang|memenangkan|kemenangan|meraih|merebut", "year": "tahun",
     "conversation": "percakapan|pembicaraan|perbincangan", "lasted": "berlangsung|selama",
     "respond": "menanggapi|tanggapan|merespons|menjawab", "response": "tanggapan|respons|jawaban",
     "agency": "kantor|agensi|badan|lembaga", "news": "berita", "accusation": "tuduhan|menuduh",
@@ -299,10 +299,38 @@ def english_units(tokens: Iterable[str]) -> list[str]:
     return units
 
 
+# Active verb prefixes: the letters the nasal may have replaced before a vowel ("menyerang" <-
+# "serang"), and the consonants it keeps ("membangun", "menjual", "melakukan").
+_ACTIVE_PREFIXES = (
+    ("menge", ("",), "bcdfghjklmnpqrstvwxyz"), ("meng", ("", "k"), "ghk"), ("meny", ("s", "ny"), ""),
+    ("mem", ("", "p"), "bpf"), ("men", ("", "t"), "cdjz"), ("me", ("",), "lrwy"),
+)
+
+
+def passive_forms(word: str) -> list[str]:
+    """The di- (passive) forms of an Indonesian me- verb: "menyerang" -> "diserang", "mengelola"
+    -> "dikelola" (the stemmer cuts the two voices to different stems: "elola", "kelola");
+    [] for other words. Some guesses are not words; they simply never match."""
+    forms: list[str] = []
+    for prefix, restores, consonants in _ACTIVE_PREFIXES:
+        rest = word[len(prefix):]
+        if not word.startswith(prefix) or len(rest) < 3:
+            continue
+        if rest[0] in "aeiou":
+            forms += ["di" + letter + rest for letter in restores]
+        elif rest[0] in consonants:
+            forms.append("di" + rest)
+        if prefix != "menge":  # "mengesahkan" may be menge+sahkan or meng+esahkan
+            break
+    return forms
+
+
 def translate_terms(words: Iterable[str]) -> list[str]:
     """Translate English words to distinct lowercase Indonesian search terms, dropping stopwords.
 
-    Unknown words (names, numbers) pass through; input that looks Indonesian is returned as is.
+    Multiword and hyphenated translations ("paru-paru") become their words, and an active
+    verb brings its passive ("mengelola", "dikelola"). Unknown words (names, numbers) pass
+    through; input that looks Indonesian is returned as is.
     """
     words = list(words)
     if _language_score(w.lower() for w in words) < 0:
@@ -312,9 +340,10 @@ def translate_terms(words: Iterable[str]) -> list[str]:
         word = _POSSESSIVE.sub("", word.lower())
         if word in EN_STOPWORDS:
             continue
-        for term in (part for translation in _translate(word) for part in translation.split()):
-            if term not in terms:
-                terms.append(term)
+        for part in (part for translation in _translate(word) for part in _TOKEN.findall(translation)):
+            for term in (part, *passive_forms(part)):
+                if term not in terms:
+                    terms.append(term)
     return terms
 
 

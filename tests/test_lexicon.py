@@ -10,6 +10,7 @@ from qa.lexicon import (
     load_lexicon,
     loanword,
     looks_english,
+    passive_forms,
     translate_terms,
 )
 
@@ -117,3 +118,16 @@ def test_news_vocabulary_phrases_are_known_words() -> None:
     news = load_lexicon(NEWS_LEXICON)
     phrases = [headword for headword in news if " " in headword]
     assert phrases and all(len(p.split()) <= MAX_PHRASE_WORDS for p in phrases)
+
+
+def test_active_verbs_bring_their_passive() -> None:
+    assert passive_forms("menyerang") == ["diserang", "dinyerang"]
+    assert "dikelola" in passive_forms("mengelola")
+    assert "disahkan" in passive_forms("mengesahkan")
+    assert passive_forms("membangun") == ["dibangun"]
+    assert passive_forms("menteri") == [] and passive_forms("media") == []
+    assert {"mengelola", "dikelola"} <= set(translate_terms(["manage"]))
+
+
+def test_hyphenated_translations_become_words() -> None:
+    assert translate_terms(["lung"]) == ["paru"]  # "paru-paru" is two tokens of "paru"
