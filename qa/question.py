@@ -127,8 +127,12 @@ _EN_NAME_OF = re.compile(
     r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+)?(?:name|type|kind|sort)s?\s+of\s+(?:the\s+|an?\s+)?",
     re.IGNORECASE,
 )
-_EN_WHICH = re.compile(r"\b(?:which|what)\s+(?:of\s+)?(?:the\s+)?(?P<np>[^?.,;:!]+)", re.IGNORECASE)
+_EN_WHICH = re.compile(
+    r"\b(?:which|what|how\s+(?:many|much))\s+(?:of\s+)?(?:the\s+)?(?P<np>[^?.,;:!]+)", re.IGNORECASE
+)
 _EN_WHAT_IS = re.compile(r"\bwhat\s+(?:is|was|are|were)\s+the\s+(?P<np>[^?.,;:!]+)", re.IGNORECASE)
+# "What is the era that began ...": a relative clause says the noun itself is asked for.
+_EN_RELATIVE = frozenset("that which who whose".split())
 _EN_POSSESSIVE = re.compile(r"['’]s\b")
 _IRREGULAR_NOUNS = frozenset("children crises feet men women".split())
 
@@ -153,7 +157,8 @@ def _noun_phrase(text: str) -> list[str]:
 def _head_noun(phrase: list[str], known_only: bool = False) -> str:
     """The Indonesian noun a phrase names: its last word that translates to a known kind of
     head ("lecturer" in "veterinary medicine lecturer"), else its last word's translation."""
-    translations = [translate_terms([word]) or [word] for word in phrase]
+    translations = [[t for t in translate_terms([word]) if t not in STOPWORDS] for word in phrase]
+    translations = [options for options in translations if options]
     for options in reversed(translations):
         if known := [t for t in options if t in _KNOWN_HEADS]:
             return known[0]
@@ -166,9 +171,14 @@ def _english_head(text: str) -> str:
     m = _EN_WHICH.search(text)
     if head := _head_noun(_noun_phrase(m["np"])) if m else "":
         return head
-    # "What is the capital of ...": only a noun that says what kind of answer is wanted.
+    # "What is the capital of ...": only a noun that says what kind of answer is wanted, or
+    # one a relative clause defines.
     m = _EN_WHAT_IS.search(text)
-    return _head_noun(_noun_phrase(m["np"]), known_only=True) if m else ""
+    if not m:
+        return ""
+    phrase = _noun_phrase(m["np"])
+    following = words(m["np"])[len(" ".join(phrase).split()) :][:1]
+    return _head_noun(phrase, known_only=not _EN_RELATIVE.intersection(following))
 
 
 def _head(text: str, english: bool = False) -> str:
@@ -236,11 +246,21 @@ def _capitalised(text: str) -> frozenset[str]:
     return frozenset(words(" ".join(re.findall(r"(?<=\s)[A-Z][\w'-]*", text))))
 
 
-def _stem_groups(content: list[list[str]]) -> list[tuple[str, ...]]:
+def _forms(word: str, english: bool) -> tuple[str, ...]:
+    """The stems a word may match. A translation is often a bare root the stemmer mistakes
+    for a prefixed word ("ketua" -> "tua", though "diketuai" -> "ketua"), so for English
+    questions the word itself also counts when the stemmer cut only its start."""
+    forms = variants(word)
+    if english and forms[0] != word and word.endswith(forms[0]):
+        forms += (word,)
+    return forms
+
+
+def _stem_groups(content: list[list[str]], english: bool = False) -> list[tuple[str, ...]]:
     """Per word, the distinct stems of all its forms, duplicates dropped."""
     groups: list[tuple[str, ...]] = []
     for group in content:
-        stems = tuple(dict.fromkeys(v for w in group for v in variants(w)))
+        stems = tuple(dict.fromkeys(v for w in group for v in _forms(w, english)))
         if stems and stems not in groups:
             groups.append(stems)
     return groups
@@ -261,7 +281,7 @@ def parse_question(text: str, context: str = "") -> Question:
     if kind == "other" and context and not _ASKS.search(text):
         kind = answer_type(context)  # "And Xi?" asks what the previous question asked
     content = _content(_tokens(text, english), english, kind, _capitalised(text))
-    own = _stem_groups(content)
+    own = _stem_groups(content, english)
     proper = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][\w'-]*", text)}
     lent: list[list[str]] = []
     if context:
@@ -277,7 +297,7 @@ def parse_question(text: str, context: str = "") -> Question:
         kind=kind,
         words=tuple(dict.fromkeys(w for group in content + lent for w in group)),
         groups=tuple(own),
-        context=tuple(g for g in _stem_groups(lent) if g not in own),
+        context=tuple(g for g in _stem_groups(lent, looks_english(context)) if g not in own),
         proper=frozenset(proper),
         head=_head(text, english),
     )

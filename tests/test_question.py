@@ -16,6 +16,9 @@ from qa.question import answer_type, parse_question
         ("Which Jakarta university lecturer won the award?", "person", "dosen"),
         ("What is the capital of Japan?", "location", "kota"),
         ("What is the purpose of the visit?", "other", ""),
+        ("What is the name given to the ship that sank?", "other", ""),
+        ("What is the festival that opens the season called?", "name", "festival"),
+        ("How many soldiers were wounded?", "quantity", "tentara"),
     ],
 )
 def test_english_head_noun_sets_the_answer_type(question: str, kind: str, head: str) -> None:
@@ -39,3 +42,8 @@ def test_english_search_words() -> None:
     assert not any("s" in g or "sebut" in g for g in groups)  # no possessive s, no "name"
     groups = parse_question("Which company owns Air France?").groups
     assert any("air" in g and "udara" in g for g in groups)  # capitalised: maybe a name
+
+
+def test_a_root_the_stemmer_mistakes_for_a_prefixed_word_also_counts_as_itself() -> None:
+    groups = parse_question("Who chaired the committee?").groups
+    assert any({"tua", "ketua"} <= set(group) for group in groups)  # "diketuai" stems to "ketua"
