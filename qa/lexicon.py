@@ -314,7 +314,7 @@ def passive_forms(word: str) -> list[str]:
     forms: list[str] = []
     for prefix, restores, consonants in _ACTIVE_PREFIXES:
         rest = word[len(prefix):]
-        if not word.startswith(prefix) or len(rest) < 3:
+        if not word.startswith(prefix) or len(rest) < 4:
             continue
         if rest[0] in "aeiou":
             forms += ["di" + letter + rest for letter in restores]
@@ -340,11 +340,34 @@ def translate_terms(words: Iterable[str]) -> list[str]:
         word = _POSSESSIVE.sub("", word.lower())
         if word in EN_STOPWORDS:
             continue
-        for part in (part for translation in _translate(word) for part in _TOKEN.findall(translation)):
-            for term in (part, *passive_forms(part)):
-                if term not in terms:
-                    terms.append(term)
+        parts = (part for translation in _translate(word) for part in _TOKEN.findall(translation))
+        terms += [term for term in _with_passives(parts) if term not in terms]
     return terms
+
+
+def _with_passives(terms: Iterable[str]) -> list[str]:
+    """Distinct terms, each active verb followed by its passive forms."""
+    return list(dict.fromkeys(form for term in terms for form in (term, *passive_forms(term))))
+
+
+def translation_groups(unit: str) -> list[list[str]]:
+    """Search-term groups for one English unit (a word or a multiword expression), one group
+    per word the question must match. A unit of several content words whose translation has
+    several words ("national park" -> "taman nasional") gives a group per translated word,
+    with the same position of equally long alternatives and any one-word alternative
+    ("sekjen" for "sekretaris jenderal"), so each word counts as it would translated alone."""
+    translations = [_TOKEN.findall(translation) for translation in _translate(unit)]
+    main = translations[0]
+    if len([w for w in unit.split() if w not in EN_STOPWORDS]) < 2 or len(main) < 2:
+        return [translate_terms([unit])]
+    groups = []
+    for i, word in enumerate(main):
+        group = [word]
+        for alternative in translations[1:]:
+            if len(alternative) in (1, len(main)):
+                group.append(alternative[min(i, len(alternative) - 1)])
+        groups.append(_with_passives(group))
+    return groups
 
 
 @lru_cache(maxsize=1)

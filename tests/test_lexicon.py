@@ -12,6 +12,7 @@ from qa.lexicon import (
     looks_english,
     passive_forms,
     translate_terms,
+    translation_groups,
 )
 
 
@@ -131,3 +132,10 @@ def test_active_verbs_bring_their_passive() -> None:
 
 def test_hyphenated_translations_become_words() -> None:
     assert translate_terms(["lung"]) == ["paru"]  # "paru-paru" is two tokens of "paru"
+
+
+def test_a_phrase_of_several_words_gives_a_group_per_translated_word() -> None:
+    assert translation_groups("national park") == [["taman"], ["nasional"]]
+    assert translation_groups("secretary general") == [["sekretaris", "sekjen"], ["jenderal", "sekjen"]]
+    assert translation_groups("carry out")[0][:2] == ["melakukan", "dilakukan"]  # one content word
+    assert len(translation_groups("capital")) == 1
