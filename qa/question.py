@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import EN_STOPWORDS, IRREGULAR, english_units, looks_english, synonyms, translate_terms
+from .lexicon import (
+    EN_STOPWORDS,
+    IRREGULAR,
+    english_units,
+    looks_english,
+    synonyms,
+    translate_terms,
+    translation_groups,
+)
 from .text import STOPWORDS, stem, variants, words
 
 MAX_QUESTION_CHARS = 1000
@@ -119,7 +127,7 @@ _ORG_HEADS = frozenset(
 _PERSON_HEADS = frozenset(
     """dosen murid mahasiswa siswa pelajar guru pemain pembalap pengemudi atlet pelatih penyanyi
     aktor aktris artis penulis wartawan pejabat tokoh pemimpin pendiri peneliti ilmuwan dokter
-    hakim jaksa pengacara tersangka pemenang sutradara pelukis seniman""".split()
+    hakim jaksa pengacara tersangka pemenang sutradara pelukis seniman putra putri istri suami""".split()
 )
 _KNOWN_HEADS = _PLACE_HEADS | _ORG_HEADS | _TITLE_WORDS | _PERSON_HEADS
 # "What is the name of the party ...", "What type of aircraft ...": the noun after "of" is asked for.
@@ -134,6 +142,7 @@ _EN_WHAT_IS = re.compile(r"\bwhat\s+(?:is|was|are|were)\s+the\s+(?P<np>[^?.,;:!]
 # "What is the era that began ...": a relative clause says the noun itself is asked for.
 _EN_RELATIVE = frozenset("that which who whose".split())
 _EN_POSSESSIVE = re.compile(r"['’]s\b")
+_EN_WORD = re.compile(r"\w+(?:['’]s\b)?")
 _IRREGULAR_NOUNS = frozenset("children crises feet men women".split())
 
 
@@ -143,14 +152,16 @@ def _verb_form(word: str) -> bool:
 
 
 def _noun_phrase(text: str) -> list[str]:
-    """The lowercase words (multiword expressions joined) of an English noun phrase, up to its
-    first function word or verb form: "Renault (France) driver has won ..." -> ["renault",
-    "france", "driver"]."""
+    """The lowercase words (multiword expressions joined) of an English noun phrase after any
+    possessor, up to its first function word or verb form: "Renault (France) driver has won
+    ..." -> ["renault", "france", "driver"]."""
     phrase: list[str] = []
-    for word in words(text):
+    for token in _EN_WORD.findall(text.lower()):
+        word = _EN_POSSESSIVE.sub("", token)
         if word in EN_STOPWORDS or _verb_form(word):
             break
-        phrase.append(word)
+        # "President Mubarak's son": the possessor only says whose; the noun follows.
+        phrase = [] if word != token else phrase + [word]
     return english_units(phrase)
 
 
@@ -167,7 +178,7 @@ def _head_noun(phrase: list[str], known_only: bool = False) -> str:
 
 def _english_head(text: str) -> str:
     """The Indonesian noun an English question asks about ("Which lake ..." -> "danau"), or ""."""
-    text = _EN_NAME_OF.sub("which ", _EN_POSSESSIVE.sub("", text))
+    text = _EN_NAME_OF.sub("which ", text)
     m = _EN_WHICH.search(text)
     if head := _head_noun(_noun_phrase(m["np"])) if m else "":
         return head
@@ -232,7 +243,8 @@ def _content(tokens: list[str], english: bool, kind: str, names: frozenset[str] 
         if all(word in skip for word in unit.split()):
             continue
         own = [unit] if unit in names and unit not in STOPWORDS else []
-        content.append(list(dict.fromkeys(own + [w for w in translate_terms([unit]) if w not in STOPWORDS])))
+        for group in translation_groups(unit):
+            content.append(list(dict.fromkeys(own + [w for w in group if w not in STOPWORDS])))
     return content
 
 
