@@ -165,6 +165,7 @@ _LOAN_SUFFIXES = (
     ("ology", "ologi"), ("ssion", "si"), ("ction", "ksi"), ("tion", "si"), ("sion", "si"),
     ("ical", "is"), ("ance", "ansi"), ("ence", "ensi"), ("ancy", "ansi"), ("ency", "ensi"),
     ("ity", "itas"), ("ism", "isme"), ("ist", "is"), ("ive", "if"), ("ics", "ika"), ("ic", "ik"),
+    ("ient", "ien"), ("ent", "en"), ("ant", "an"),
     ("ine", "in"), ("ide", "ida"), ("ure", "ur"), ("cy", "si"), ("gy", "gi"), ("ry", "ri"),
 )
 # Spelling changes inside a borrowed word, in order.
@@ -174,15 +175,32 @@ _LOAN_LETTERS = (
 )
 
 
+_ROMAN = ((50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+
+
+def roman_numeral(number: int) -> tuple[str, ...]:
+    """The lowercase Roman numeral Indonesian news numbers events with ("Kejuaraan Asia XVI"),
+    for 2..89; () otherwise (one letter is too ambiguous to search for)."""
+    if not 2 <= number < 90 or number in (5, 10, 50):
+        return ()
+    letters = ""
+    for value, numeral in _ROMAN:
+        count, number = divmod(number, value)
+        letters += numeral * count
+    return (letters,)
+
+
 def loanword(word: str) -> str:
     """The Indonesian spelling of a learned English word with a borrowable suffix ("cytokine"
     -> "sitokin"), or "" for other words (names keep their spelling)."""
     for suffix, replacement in _LOAN_SUFFIXES:
         stem = word.removesuffix(suffix)
         if stem != word and len(stem) >= 3:
+            # The suffix's first letter rides along so that "c" before it is read right.
+            spelled = stem + suffix[0]
             for pattern, letters in _LOAN_LETTERS:
-                stem = re.sub(pattern, letters, stem)
-            return stem + replacement
+                spelled = re.sub(pattern, letters, spelled)
+            return spelled[:-1] + replacement
     return ""
 
 
@@ -260,7 +278,7 @@ def _translate(word: str) -> tuple[str, ...]:
     dictionary lexicon, then derivations ("largely"); an ordinal becomes its number and an
     unknown learned word also tries its borrowed Indonesian spelling."""
     if ordinal := _ORDINAL.fullmatch(word):
-        return (ordinal[1],)
+        return (ordinal[1], *roman_numeral(int(ordinal[1])))
     translations = _lookup(list(_base_forms(word))) or _lookup(list(_derived_forms(word)))
     if translations:
         return translations

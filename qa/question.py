@@ -32,7 +32,7 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("date", r"^((and|but|so|then|since|until|till|from) )?when\b|\b(what|which) (date|day|year|month|time)\b"
                  r"|\bin what year\b|\bkapan(kah)?\b"
                  r"|\b(tanggal|tahun|bulan|hari|pukul|jam) (apa|berapa)(kah)?\b|\bberapa(kah)? tanggal\b"),
-        ("quantity", r"\bhow (many|much)\b|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"
+        ("quantity", r"\bhow (many|much|high|tall|far|deep|wide|big|large|heavy|old|fast|often)\b|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"
                      r"|\bwhat (is|was|are|were) the (\w+ )?(area|population|length|height|distance|size|price"
                      r"|cost|value|amount|total|depth|width|weight|age|salary|budget|number|rate|speed"
                      r"|temperature|capacity|volume)\b"),

@@ -92,14 +92,17 @@ def test_derived_and_ordinal_forms_find_headword() -> None:
     assert "besar" in translate_terms(["largely"])  # -ly: large
     assert "baru" in translate_terms(["newly"])
     assert "khusus" in translate_terms(["specially"])
-    assert translate_terms(["62nd"]) == ["62"]
-    assert translate_terms(["1st", "3rd"]) == ["1", "3"]
+    assert translate_terms(["62nd"]) == ["62", "lxii"]  # "Festival ke-62", "Kejuaraan Asia LXII"
+    assert translate_terms(["16th"]) == ["16", "xvi"]
+    assert translate_terms(["1st", "5th"]) == ["1", "5"]  # no one-letter numerals
 
 
 def test_unknown_learned_words_also_try_their_borrowed_spelling() -> None:
     assert loanword("sensitive") == "sensitif"
     assert loanword("reunification") == "reunifikasi"
     assert loanword("cytokine") == "sitokin"
+    assert loanword("efficient") == "efisien"  # "c" before the suffix's "i" reads as "s"
+    assert loanword("democracy") == "demokrasi"
     assert loanword("ushakov") == ""  # names keep their spelling
     assert translate_terms(["cytokines"]) == ["cytokines", "sitokin"]
     assert translate_terms(["ushakov"]) == ["ushakov"]

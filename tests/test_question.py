@@ -30,6 +30,8 @@ def test_english_head_noun_sets_the_answer_type(question: str, kind: str, head: 
 def test_english_measure_questions_ask_for_a_quantity() -> None:
     assert answer_type("What is the area of the park?") == "quantity"
     assert answer_type("What was the current price of rice?") == "quantity"
+    assert answer_type("How high is the volcano now?") == "quantity"
+    assert answer_type("How old is the president?") == "quantity"
 
 
 def test_when_asks_for_a_date_only_as_the_question_word() -> None:
