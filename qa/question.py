@@ -28,8 +28,8 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("identity", r"^(who|siapa(kah)?)\s+(is|was|are|were|itu|adalah|sebenarnya)?\s*(?-i:[A-Z][\w'.-]*)(\s+(?-i:[A-Z][\w'.-]*)){0,3}\s*\??$"),
         ("date", r"\bhow long ago\b"),
         ("duration", r"\bhow long\b|\bberapa lama(nya|kah)?\b|\bfor how many (hours|minutes|days|weeks|months|years)\b"),
-        # "When ...?" asks for a date; "the era that began when ..." does not.
-        ("date", r"^((and|but|so|then|since|until|till|from) )?when\b|\b(what|which) (date|day|year|month|time)\b"
+        # "When ...?", "According to X, when ...?" ask for a date; "the era that began when" does not.
+        ("date", r"(^|[,;:]\s*)((and|but|so|then|since|until|till|from) )?when\b|\b(what|which) (date|day|year|month|time)\b"
                  r"|\bin what year\b|\bkapan(kah)?\b"
                  r"|\b(tanggal|tahun|bulan|hari|pukul|jam) (apa|berapa)(kah)?\b|\bberapa(kah)? tanggal\b"),
         ("quantity", r"\bhow (many|much|high|tall|far|deep|wide|big|large|heavy|old|fast|often)\b|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"
@@ -69,6 +69,7 @@ _TYPE_WORDS = {
     "organization": {"company", "organization", "organisation", "group", "party", "agency", "news",
                      "institution", "perusahaan", "organisasi", "kelompok", "partai", "lembaga",
                      "kantor", "berita", "badan"},
+    "expansion": {"stand", "stands", "short"},  # "What does PBB stand for?"
     "location": {"city", "country", "place", "province", "island", "region", "town", "kota",
                  "negara", "tempat", "provinsi", "pulau", "daerah", "wilayah"},
 }
@@ -136,7 +137,7 @@ _EN_NAME_OF = re.compile(
     re.IGNORECASE,
 )
 _EN_WHICH = re.compile(
-    r"\b(?:which|what|how\s+(?:many|much))\s+(?:of\s+)?(?:the\s+)?(?P<np>[^?.,;:!]+)", re.IGNORECASE
+    r"\b(?:which|what|how\s+(?:many|much))\s+(?P<det>(?:of\s+)?(?:the\s+)?)(?P<np>[^?.,;:!]+)", re.IGNORECASE
 )
 _EN_WHAT_IS = re.compile(r"\bwhat\s+(?:is|was|are|were)\s+the\s+(?P<np>[^?.,;:!]+)", re.IGNORECASE)
 # "What is the era that began ...": a relative clause says the noun itself is asked for.
@@ -151,16 +152,19 @@ def _verb_form(word: str) -> bool:
     return word.endswith("ed") or (word in IRREGULAR and word not in _IRREGULAR_NOUNS)
 
 
-def _noun_phrase(text: str) -> list[str]:
+def _noun_phrase(text: str, possessor_asked: bool = False) -> list[str]:
     """The lowercase words (multiword expressions joined) of an English noun phrase after any
-    possessor, up to its first function word or verb form: "Renault (France) driver has won
-    ..." -> ["renault", "france", "driver"]."""
+    possessor (or up to it, when the question word asks for the possessor), up to its first
+    function word or verb form: "Renault (France) driver has won ..." -> ["renault", "france",
+    "driver"]."""
     phrase: list[str] = []
     for token in _EN_WORD.findall(text.lower()):
         word = _EN_POSSESSIVE.sub("", token)
         if word in EN_STOPWORDS or _verb_form(word):
             break
-        # "President Mubarak's son": the possessor only says whose; the noun follows.
+        if word != token and possessor_asked:
+            return english_units(phrase + [word])  # "Which federation's flag ...": the federation
+        # "the president's son": the possessor only says whose; the noun follows.
         phrase = [] if word != token else phrase + [word]
     return english_units(phrase)
 
@@ -178,9 +182,9 @@ def _head_noun(phrase: list[str], known_only: bool = False) -> str:
 
 def _english_head(text: str) -> str:
     """The Indonesian noun an English question asks about ("Which lake ..." -> "danau"), or ""."""
-    text = _EN_NAME_OF.sub("which ", text)
+    text = _EN_NAME_OF.sub("which of ", text)
     m = _EN_WHICH.search(text)
-    if head := _head_noun(_noun_phrase(m["np"])) if m else "":
+    if head := _head_noun(_noun_phrase(m["np"], possessor_asked=not m["det"])) if m else "":
         return head
     # "What is the capital of ...": only a noun that says what kind of answer is wanted, or
     # one a relative clause defines.

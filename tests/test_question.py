@@ -20,6 +20,8 @@ from qa.question import answer_type, parse_question
         ("What is the festival that opens the season called?", "name", "festival"),
         ("How many soldiers were wounded?", "quantity", "tentara"),
         ("What is the name of the president's son?", "person", "putra"),  # the possessed noun
+        ("Which company's shares fell the most?", "organization", "perusahaan"),
+        ("Which party's leader resigned?", "organization", "partai"),  # the possessor is asked
     ],
 )
 def test_english_head_noun_sets_the_answer_type(question: str, kind: str, head: str) -> None:
@@ -36,6 +38,7 @@ def test_english_measure_questions_ask_for_a_quantity() -> None:
 
 def test_when_asks_for_a_date_only_as_the_question_word() -> None:
     assert answer_type("When did the war end?") == "date"
+    assert answer_type("According to the schedule, when will the talks resume?") == "date"
     assert answer_type("What was the city called when it was founded?") != "date"
 
 
