@@ -52,7 +52,8 @@ OVERRIDES: dict[str, tuple[str, ...]] = {word: tuple(value.split("|")) for word,
     "ceo": "ceo|direktur utama", "chair": "ketua|kursi", "chairman": "ketua",
     "chief": "kepala|ketua|pimpinan", "china": "china|tiongkok", "chinese": "china|tiongkok",
     "city": "kota", "company": "perusahaan|perseroan|firma",
-    "confirm": "mengonfirmasi|membenarkan|konfirmasi|mengesahkan", "consensus": "konsensus|kesepakatan",
+    "confirm": "mengonfirmasi|membenarkan|konfirmasi|mengesahkan",
+    "consensus": "konsensus|kesepakatan",
     "cooperation": "kerja sama|kerjasama", "country": "negara|negeri",
     "crash": "kecelakaan|jatuh|tabrakan", "customer": "pelanggan|konsumen", "day": "hari",
     "dead": "meninggal|tewas|mati|korban", "deal": "kesepakatan|perjanjian",
@@ -320,8 +321,9 @@ def english_units(tokens: Iterable[str]) -> list[str]:
 # Active verb prefixes: the letters the nasal may have replaced before a vowel ("menyerang" <-
 # "serang"), and the consonants it keeps ("membangun", "menjual", "melakukan").
 _ACTIVE_PREFIXES = (
-    ("menge", ("",), "bcdfghjklmnpqrstvwxyz"), ("meng", ("", "k"), "ghk"), ("meny", ("s", "ny"), ""),
-    ("mem", ("", "p"), "bpf"), ("men", ("", "t"), "cdjz"), ("me", ("",), "lrwy"),
+    ("menge", ("",), "bcdfghjklmnpqrstvwxyz"), ("meng", ("", "k"), "ghk"),
+    ("meny", ("s", "ny"), ""), ("mem", ("", "p"), "bpf"), ("men", ("", "t"), "cdjz"),
+    ("me", ("",), "lrwy"),
 )
 
 

@@ -28,14 +28,16 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("identity", r"^(who|siapa(kah)?)\s+(is|was|are|were|itu|adalah|sebenarnya)?\s*(?-i:[A-Z][\w'.-]*)(\s+(?-i:[A-Z][\w'.-]*)){0,3}\s*\??$"),
         ("date", r"\bhow long ago\b"),
         ("duration", r"\bhow long\b|\bberapa lama(nya|kah)?\b|\bfor how many (hours|minutes|days|weeks|months|years)\b"),
-        # "When ...?", "According to X, when ...?" ask for a date; "the era that began when" does not.
-        ("date", r"(^|[,;:]\s*)((and|but|so|then|since|until|till|from) )?when\b|\b(what|which) (date|day|year|month|time)\b"
-                 r"|\bin what year\b|\bkapan(kah)?\b"
+        # "When ...?", "According to X, when ...?" ask for a date; "the era that began when"
+        # does not.
+        ("date", r"(^|[,;:]\s*)((and|but|so|then|since|until|till|from) )?when\b"
+                 r"|\b(what|which) (date|day|year|month|time)\b|\bin what year\b|\bkapan(kah)?\b"
                  r"|\b(tanggal|tahun|bulan|hari|pukul|jam) (apa|berapa)(kah)?\b|\bberapa(kah)? tanggal\b"),
-        ("quantity", r"\bhow (many|much|high|tall|far|deep|wide|big|large|heavy|old|fast|often)\b|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"
-                     r"|\bwhat (is|was|are|were) the (\w+ )?(area|population|length|height|distance|size|price"
-                     r"|cost|value|amount|total|depth|width|weight|age|salary|budget|number|rate|speed"
-                     r"|temperature|capacity|volume)\b"),
+        ("quantity", r"\bhow (many|much|high|tall|far|deep|wide|big|large|heavy|old|fast|often)\b"
+                     r"|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"
+                     r"|\bwhat (is|was|are|were) the (\w+ )?(area|population|length|height|distance"
+                     r"|size|price|cost|value|amount|total|depth|width|weight|age|salary|budget"
+                     r"|number|rate|speed|temperature|capacity|volume)\b"),
         ("person", r"\bwho(m|se)?\b|\bsiapa(kah)?\b"),
         ("location", r"\bwhere\b|\b(which|what) (city|country|place|province|island|region|town|state|venue)\b"
                      r"|\b(di|ke|dari) ?mana(kah)?\b|\b(kota|negara|provinsi|pulau|daerah|wilayah|tempat"
@@ -128,16 +130,20 @@ _ORG_HEADS = frozenset(
 _PERSON_HEADS = frozenset(
     """dosen murid mahasiswa siswa pelajar guru pemain pembalap pengemudi atlet pelatih penyanyi
     aktor aktris artis penulis wartawan pejabat tokoh pemimpin pendiri peneliti ilmuwan dokter
-    hakim jaksa pengacara tersangka pemenang sutradara pelukis seniman putra putri istri suami""".split()
+    hakim jaksa pengacara tersangka pemenang sutradara pelukis seniman putra putri istri
+    suami""".split()
 )
 _KNOWN_HEADS = _PLACE_HEADS | _ORG_HEADS | _TITLE_WORDS | _PERSON_HEADS
-# "What is the name of the party ...", "What type of aircraft ...": the noun after "of" is asked for.
+# "What is the name of the party ...", "What type of aircraft ...": the noun after "of" is
+# asked for.
 _EN_NAME_OF = re.compile(
-    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+)?(?:name|type|kind|sort)s?\s+of\s+(?:the\s+|an?\s+)?",
+    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+)?(?:name|type|kind|sort)s?\s+of\s+"
+    r"(?:the\s+|an?\s+)?",
     re.IGNORECASE,
 )
 _EN_WHICH = re.compile(
-    r"\b(?:which|what|how\s+(?:many|much))\s+(?P<det>(?:of\s+)?(?:the\s+)?)(?P<np>[^?.,;:!]+)", re.IGNORECASE
+    r"\b(?:which|what|how\s+(?:many|much))\s+(?P<det>(?:of\s+)?(?:the\s+)?)(?P<np>[^?.,;:!]+)",
+    re.IGNORECASE,
 )
 _EN_WHAT_IS = re.compile(r"\bwhat\s+(?:is|was|are|were)\s+the\s+(?P<np>[^?.,;:!]+)", re.IGNORECASE)
 # "What is the era that began ...": a relative clause says the noun itself is asked for.
@@ -152,21 +158,21 @@ def _verb_form(word: str) -> bool:
     return word.endswith("ed") or (word in IRREGULAR and word not in _IRREGULAR_NOUNS)
 
 
-def _noun_phrase(text: str, possessor_asked: bool = False) -> list[str]:
+def _noun_phrase(text: str, possessor_asked: bool = False) -> tuple[list[str], str]:
     """The lowercase words (multiword expressions joined) of an English noun phrase after any
     possessor (or up to it, when the question word asks for the possessor), up to its first
-    function word or verb form: "Renault (France) driver has won ..." -> ["renault", "france",
-    "driver"]."""
+    function word or verb form, and that word: "Renault (France) driver has won ..." ->
+    (["renault", "france", "driver"], "has")."""
     phrase: list[str] = []
     for token in _EN_WORD.findall(text.lower()):
         word = _EN_POSSESSIVE.sub("", token)
         if word in EN_STOPWORDS or _verb_form(word):
-            break
+            return english_units(phrase), word
         if word != token and possessor_asked:
-            return english_units(phrase + [word])  # "Which federation's flag ...": the federation
+            return english_units(phrase + [word]), ""  # "Which federation's flag": the federation
         # "the president's son": the possessor only says whose; the noun follows.
         phrase = [] if word != token else phrase + [word]
-    return english_units(phrase)
+    return english_units(phrase), ""
 
 
 def _head_noun(phrase: list[str], known_only: bool = False) -> str:
@@ -184,16 +190,15 @@ def _english_head(text: str) -> str:
     """The Indonesian noun an English question asks about ("Which lake ..." -> "danau"), or ""."""
     text = _EN_NAME_OF.sub("which of ", text)
     m = _EN_WHICH.search(text)
-    if head := _head_noun(_noun_phrase(m["np"], possessor_asked=not m["det"])) if m else "":
+    if head := _head_noun(_noun_phrase(m["np"], possessor_asked=not m["det"])[0]) if m else "":
         return head
     # "What is the capital of ...": only a noun that says what kind of answer is wanted, or
     # one a relative clause defines.
     m = _EN_WHAT_IS.search(text)
     if not m:
         return ""
-    phrase = _noun_phrase(m["np"])
-    following = words(m["np"])[len(" ".join(phrase).split()) :][:1]
-    return _head_noun(phrase, known_only=not _EN_RELATIVE.intersection(following))
+    phrase, following = _noun_phrase(m["np"])
+    return _head_noun(phrase, known_only=following not in _EN_RELATIVE)
 
 
 def _head(text: str, english: bool = False) -> str:
@@ -235,7 +240,9 @@ def clean(text: str) -> str:
     return text
 
 
-def _content(tokens: list[str], english: bool, kind: str, names: frozenset[str] = frozenset()) -> list[list[str]]:
+def _content(
+    tokens: list[str], english: bool, kind: str, names: frozenset[str] = frozenset()
+) -> list[list[str]]:
     """Per content word, its Indonesian words (translations for English). An English word
     written with a capital inside the question may be part of a name ("Air France"), so it
     is also looked for untranslated."""
@@ -302,7 +309,9 @@ def parse_question(text: str, context: str = "") -> Question:
     lent: list[list[str]] = []
     if context:
         earlier = looks_english(context)
-        lent = _content(_tokens(context, earlier), earlier, answer_type(context), _capitalised(context))
+        lent = _content(
+            _tokens(context, earlier), earlier, answer_type(context), _capitalised(context)
+        )
         # "Lalu Xi?" after a question about Putin: the new name replaces the old ones.
         if proper & {g[0] for g in own}:
             named = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]*", context)}

@@ -109,7 +109,8 @@ def test_unknown_learned_words_also_try_their_borrowed_spelling() -> None:
 
 
 def test_multiword_expressions_translate_as_one_unit() -> None:
-    assert english_units(["the", "foreign", "affairs", "ministry"]) == ["the", "foreign affairs", "ministry"]
+    units = english_units(["the", "foreign", "affairs", "ministry"])
+    assert units == ["the", "foreign affairs", "ministry"]
     assert english_units(["carried", "out"]) == ["carry out"]  # inflected words still match
     assert english_units(["power", "plants"]) == ["power plant"]
     assert english_units(["power", "of"]) == ["power", "of"]
@@ -139,6 +140,7 @@ def test_hyphenated_translations_become_words() -> None:
 
 def test_a_phrase_of_several_words_gives_a_group_per_translated_word() -> None:
     assert translation_groups("national park") == [["taman"], ["nasional"]]
-    assert translation_groups("secretary general") == [["sekretaris", "sekjen"], ["jenderal", "sekjen"]]
+    secretary_general = [["sekretaris", "sekjen"], ["jenderal", "sekjen"]]
+    assert translation_groups("secretary general") == secretary_general
     assert translation_groups("carry out")[0][:2] == ["melakukan", "dilakukan"]  # one content word
     assert len(translation_groups("capital")) == 1
