@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import product
 from pathlib import Path
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "lexicon_en_id.tsv"
 # The project's own news vocabulary, consulted after OVERRIDES and before DEFAULT_LEXICON.
 NEWS_LEXICON = DEFAULT_LEXICON.with_name("news_en_id.tsv")
+# The longest multiword expression ("house of representatives") the curated tables hold.
+MAX_PHRASE_WORDS = 3
 
 EN_STOPWORDS = frozenset("""
 a about above after again against all also am an and any anybody anyone anything are around as at
@@ -17,10 +20,10 @@ be because been before being below between both but by can cannot could did do d
 during each either else even ever every few for from further had has have having he her here hers
 herself him himself his how however i if in into is it its itself just let many me more most much
 must my myself neither no nor not now of off often on once only or other others our ours ourselves
-out over own please really same shall she should since so some something such than that the their
-theirs them themselves then there these they this those though through to too under until up upon
-very was we well were what whatever when whenever where whether which while who whoever whom whose
-why will with within without would yet you your yours yourself yourselves
+out over own please really same shall she should since so some something still such than that the
+their theirs them themselves then there these they this those though through to too under until up
+upon very was we well were what whatever when whenever where whether which while who whoever whom
+whose why will with within without would yet you your yours yourself yourselves
 """.split())
 
 ID_FUNCTION_WORDS = frozenset("""
@@ -49,7 +52,8 @@ OVERRIDES: dict[str, tuple[str, ...]] = {word: tuple(value.split("|")) for word,
     "ceo": "ceo|direktur utama", "chair": "ketua|kursi", "chairman": "ketua",
     "chief": "kepala|ketua|pimpinan", "china": "china|tiongkok", "chinese": "china|tiongkok",
     "city": "kota", "company": "perusahaan|perseroan|firma",
-    "confirm": "mengonfirmasi|membenarkan|konfirmasi", "consensus": "konsensus|kesepakatan",
+    "confirm": "mengonfirmasi|membenarkan|konfirmasi|mengesahkan",
+    "consensus": "konsensus|kesepakatan",
     "cooperation": "kerja sama|kerjasama", "country": "negara|negeri",
     "crash": "kecelakaan|jatuh|tabrakan", "customer": "pelanggan|konsumen", "day": "hari",
     "dead": "meninggal|tewas|mati|korban", "deal": "kesepakatan|perjanjian",
@@ -102,7 +106,7 @@ OVERRIDES: dict[str, tuple[str, ...]] = {word: tuple(value.split("|")) for word,
     "united": "serikat|bersatu", "us": "as|amerika|serikat", "video": "video",
     "visit": "kunjungan|berkunjung|mengunjungi", "war": "perang",
     "warn": "memperingatkan|peringatan", "warning": "peringatan",
-    "win": "menang|memenangkan|kemenangan", "year": "tahun",
+    "win": "menang|memenangkan|kemenangan|meraih|merebut", "year": "tahun",
     "conversation": "percakapan|pembicaraan|perbincangan", "lasted": "berlangsung|selama",
     "respond": "menanggapi|tanggapan|merespons|menjawab", "response": "tanggapan|respons|jawaban",
     "agency": "kantor|agensi|badan|lembaga", "news": "berita", "accusation": "tuduhan|menuduh",
@@ -149,6 +153,56 @@ _SUFFIXES = (
     ("s", ("",)), ("es", ("",)), ("ies", ("y",)), ("ied", ("y",)),
     ("ed", ("e", "")), ("ing", ("e", "")), ("men", ("man",)),
 )
+
+
+# Tried only when neither table knows a word or its inflections: "largely" -> "large",
+# "newly" -> "new", "happily" -> "happy", "biggest" -> "big".
+_DERIVATIONS = (("ly", ("", "le")), ("ily", ("y",)), ("est", ("e", "")))
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+# Learned words Indonesian borrowed with regular spelling changes, longest suffix first:
+# "sensitive" -> "sensitif", "reunification" -> "reunifikasi", "technology" -> "teknologi".
+_LOAN_SUFFIXES = (
+    ("fication", "fikasi"), ("ization", "isasi"), ("isation", "isasi"), ("graphy", "grafi"),
+    ("ology", "ologi"), ("ssion", "si"), ("ction", "ksi"), ("tion", "si"), ("sion", "si"),
+    ("ical", "is"), ("ance", "ansi"), ("ence", "ensi"), ("ancy", "ansi"), ("ency", "ensi"),
+    ("ity", "itas"), ("ism", "isme"), ("ist", "is"), ("ive", "if"), ("ics", "ika"), ("ic", "ik"),
+    ("ient", "ien"), ("ent", "en"), ("ant", "an"),
+    ("ine", "in"), ("ide", "ida"), ("ure", "ur"), ("cy", "si"), ("gy", "gi"), ("ry", "ri"),
+)
+# Spelling changes inside a borrowed word, in order.
+_LOAN_LETTERS = (
+    (r"ph", "f"), (r"th", "t"), (r"ch", "k"), (r"qu", "kw"), (r"x", "ks"),
+    (r"c(?=[eiy])", "s"), (r"c", "k"), (r"y", "i"), (r"([b-df-hj-np-tv-z])\1", r"\1"),
+)
+
+
+_ROMAN = ((50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+
+
+def roman_numeral(number: int) -> tuple[str, ...]:
+    """The lowercase Roman numeral Indonesian news numbers events with ("Kejuaraan Asia XVI"),
+    for 2..89; () otherwise (one letter is too ambiguous to search for)."""
+    if not 2 <= number < 90 or number in (5, 10, 50):
+        return ()
+    letters = ""
+    for value, numeral in _ROMAN:
+        count, number = divmod(number, value)
+        letters += numeral * count
+    return (letters,)
+
+
+def loanword(word: str) -> str:
+    """The Indonesian spelling of a learned English word with a borrowable suffix ("cytokine"
+    -> "sitokin"), or "" for other words (names keep their spelling)."""
+    for suffix, replacement in _LOAN_SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 3:
+            # The suffix's first letter rides along so that "c" before it is read right.
+            spelled = stem + suffix[0]
+            for pattern, letters in _LOAN_LETTERS:
+                spelled = re.sub(pattern, letters, spelled)
+            return spelled[:-1] + replacement
+    return ""
 
 
 @lru_cache(maxsize=4)
@@ -200,21 +254,103 @@ def _curated() -> dict[str, tuple[str, ...]]:
     return {**load_lexicon(NEWS_LEXICON), **OVERRIDES}
 
 
-def _translate(word: str) -> tuple[str, ...]:
-    """Translations for one lowercase word, or the word itself if unknown: the curated tables
-    first (so an exact "building" beats "build"), then the dictionary lexicon."""
-    forms = list(_base_forms(word))
+def _derived_forms(word: str) -> Iterator[str]:
+    """Base forms of a word built with a derivational suffix ("largely" -> "large")."""
+    for suffix, replacements in _DERIVATIONS:
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 3:
+            yield from (stem + ending for ending in replacements)
+            if stem[-1] == stem[-2]:
+                yield stem[:-1]
+
+
+def _lookup(forms: list[str]) -> tuple[str, ...]:
+    """The first translations any of `forms` has, curated tables before the dictionary."""
     for table in (_curated(), load_lexicon()):
         for form in forms:
             if translations := table.get(form):
                 return translations
-    return (word,)
+    return ()
+
+
+def _translate(word: str) -> tuple[str, ...]:
+    """Translations for one lowercase word (or multiword expression), or the word itself if
+    unknown: the curated tables first (so an exact "building" beats "build"), then the
+    dictionary lexicon, then derivations ("largely"); an ordinal becomes its number and an
+    unknown learned word also tries its borrowed Indonesian spelling."""
+    if ordinal := _ORDINAL.fullmatch(word):
+        return (ordinal[1], *roman_numeral(int(ordinal[1])))
+    translations = _lookup(list(_base_forms(word))) or _lookup(list(_derived_forms(word)))
+    if translations:
+        return translations
+    borrowed = {loanword(form) for form in _base_forms(word)} - {"", word}
+    return (word, *sorted(borrowed))
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[tuple[str, ...], str]:
+    """The curated multiword headwords ("foreign affairs"), keyed by their words."""
+    return {tuple(headword.split()): headword for headword in _curated() if " " in headword}
+
+
+def _phrase_at(tokens: list[str], i: int) -> tuple[str, int]:
+    """The multiword headword starting at tokens[i] with any inflection ("carried out" ->
+    "carry out"), longest first, and how many tokens it spans; ("", 0) if none."""
+    phrases = _phrases()
+    for n in range(min(MAX_PHRASE_WORDS, len(tokens) - i), 1, -1):
+        options = [list(dict.fromkeys(_base_forms(t))) for t in tokens[i : i + n]]
+        for key in product(*options):
+            if key in phrases:
+                return phrases[key], n
+    return "", 0
+
+
+def english_units(tokens: Iterable[str]) -> list[str]:
+    """Lowercase English tokens with each known multiword expression joined into its headword
+    ("secretary", "general" -> "secretary general"), so it is translated as one unit."""
+    tokens = [t.lower() for t in tokens]
+    units: list[str] = []
+    i = 0
+    while i < len(tokens):
+        phrase, n = _phrase_at(tokens, i)
+        units.append(phrase or tokens[i])
+        i += n or 1
+    return units
+
+
+# Active verb prefixes: the letters the nasal may have replaced before a vowel ("menyerang" <-
+# "serang"), and the consonants it keeps ("membangun", "menjual", "melakukan").
+_ACTIVE_PREFIXES = (
+    ("menge", ("",), "bcdfghjklmnpqrstvwxyz"), ("meng", ("", "k"), "ghk"),
+    ("meny", ("s", "ny"), ""), ("mem", ("", "p"), "bpf"), ("men", ("", "t"), "cdjz"),
+    ("me", ("",), "lrwy"),
+)
+
+
+def passive_forms(word: str) -> list[str]:
+    """The di- (passive) forms of an Indonesian me- verb: "menyerang" -> "diserang", "mengelola"
+    -> "dikelola" (the stemmer cuts the two voices to different stems: "elola", "kelola");
+    [] for other words. Some guesses are not words; they simply never match."""
+    forms: list[str] = []
+    for prefix, restores, consonants in _ACTIVE_PREFIXES:
+        rest = word[len(prefix):]
+        if not word.startswith(prefix) or len(rest) < 4:
+            continue
+        if rest[0] in "aeiou":
+            forms += ["di" + letter + rest for letter in restores]
+        elif rest[0] in consonants:
+            forms.append("di" + rest)
+        if prefix != "menge":  # "mengesahkan" may be menge+sahkan or meng+esahkan
+            break
+    return forms
 
 
 def translate_terms(words: Iterable[str]) -> list[str]:
     """Translate English words to distinct lowercase Indonesian search terms, dropping stopwords.
 
-    Unknown words (names, numbers) pass through; input that looks Indonesian is returned as is.
+    Multiword and hyphenated translations ("paru-paru") become their words, and an active
+    verb brings its passive ("mengelola", "dikelola"). Unknown words (names, numbers) pass
+    through; input that looks Indonesian is returned as is.
     """
     words = list(words)
     if _language_score(w.lower() for w in words) < 0:
@@ -224,10 +360,34 @@ def translate_terms(words: Iterable[str]) -> list[str]:
         word = _POSSESSIVE.sub("", word.lower())
         if word in EN_STOPWORDS:
             continue
-        for term in (part for translation in _translate(word) for part in translation.split()):
-            if term not in terms:
-                terms.append(term)
+        parts = (part for translation in _translate(word) for part in _TOKEN.findall(translation))
+        terms += [term for term in _with_passives(parts) if term not in terms]
     return terms
+
+
+def _with_passives(terms: Iterable[str]) -> list[str]:
+    """Distinct terms, each active verb followed by its passive forms."""
+    return list(dict.fromkeys(form for term in terms for form in (term, *passive_forms(term))))
+
+
+def translation_groups(unit: str) -> list[list[str]]:
+    """Search-term groups for one English unit (a word or a multiword expression), one group
+    per word the question must match. A unit of several content words whose translation has
+    several words ("national park" -> "taman nasional") gives a group per translated word,
+    with the same position of equally long alternatives and any one-word alternative
+    ("sekjen" for "sekretaris jenderal"), so each word counts as it would translated alone."""
+    translations = [_TOKEN.findall(translation) for translation in _translate(unit)]
+    main = translations[0]
+    if len([w for w in unit.split() if w not in EN_STOPWORDS]) < 2 or len(main) < 2:
+        return [translate_terms([unit])]
+    groups = []
+    for i, word in enumerate(main):
+        group = [word]
+        for alternative in translations[1:]:
+            if len(alternative) in (1, len(main)):
+                group.append(alternative[min(i, len(alternative) - 1)])
+        groups.append(_with_passives(group))
+    return groups
 
 
 @lru_cache(maxsize=1)

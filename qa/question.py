@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import looks_english, synonyms, translate_terms
+from .lexicon import (
+    EN_STOPWORDS,
+    IRREGULAR,
+    english_units,
+    looks_english,
+    synonyms,
+    translate_terms,
+    translation_groups,
+)
 from .text import STOPWORDS, stem, terms, variants, words
 
 MAX_QUESTION_CHARS = 1000
@@ -20,9 +28,16 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("identity", r"^(who|siapa(kah)?)\s+(is|was|are|were|itu|adalah|sebenarnya)?\s*(?-i:[A-Z][\w'.-]*)(\s+(?-i:[A-Z][\w'.-]*)){0,3}\s*\??$"),
         ("date", r"\bhow long ago\b"),
         ("duration", r"\bhow long\b|\bberapa lama(nya|kah)?\b|\bfor how many (hours|minutes|days|weeks|months|years)\b"),
-        ("date", r"\bwhen\b|\b(what|which) (date|day|year|month|time)\b|\bin what year\b|\bkapan(kah)?\b"
+        # "When ...?", "According to X, when ...?" ask for a date; "the era that began when"
+        # does not.
+        ("date", r"(^|[,;:]\s*)((and|but|so|then|since|until|till|from) )?when\b"
+                 r"|\b(what|which) (date|day|year|month|time)\b|\bin what year\b|\bkapan(kah)?\b"
                  r"|\b(tanggal|tahun|bulan|hari|pukul|jam) (apa|berapa)(kah)?\b|\bberapa(kah)? tanggal\b"),
-        ("quantity", r"\bhow (many|much)\b|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"),
+        ("quantity", r"\bhow (many|much|high|tall|far|deep|wide|big|large|heavy|old|fast|often)\b"
+                     r"|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"
+                     r"|\bwhat (is|was|are|were) the (\w+ )?(area|population|length|height|distance"
+                     r"|size|price|cost|value|amount|total|depth|width|weight|age|salary|budget"
+                     r"|number|rate|speed|temperature|capacity|volume)\b"),
         ("person", r"\bwho(m|se)?\b|\bsiapa(kah)?\b"),
         ("location", r"\bwhere\b|\b(which|what) (city|country|place|province|island|region|town|state|venue)\b"
                      r"|\b(di|ke|dari) ?mana(kah)?\b|\b(kota|negara|provinsi|pulau|daerah|wilayah|tempat"
@@ -56,6 +71,7 @@ _TYPE_WORDS = {
     "organization": {"company", "organization", "organisation", "group", "party", "agency", "news",
                      "institution", "perusahaan", "organisasi", "kelompok", "partai", "lembaga",
                      "kantor", "berita", "badan"},
+    "expansion": {"stand", "stands", "short"},  # "What does PBB stand for?"
     "location": {"city", "country", "place", "province", "island", "region", "town", "kota",
                  "negara", "tempat", "provinsi", "pulau", "daerah", "wilayah"},
 }
@@ -119,12 +135,88 @@ _ORG_HEADS = frozenset(
 )
 
 
+_PERSON_HEADS = frozenset(
+    """dosen murid mahasiswa siswa pelajar guru pemain pembalap pengemudi atlet pelatih penyanyi
+    aktor aktris artis penulis wartawan pejabat tokoh pemimpin pendiri peneliti ilmuwan dokter
+    hakim jaksa pengacara tersangka pemenang sutradara pelukis seniman putra putri istri
+    suami""".split()
+)
+_KNOWN_HEADS = _PLACE_HEADS | _ORG_HEADS | _TITLE_WORDS | _PERSON_HEADS
+# "What is the name of the party ...", "What type of aircraft ...": the noun after "of" is
+# asked for.
+_EN_NAME_OF = re.compile(
+    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+the\s+)?(?:name|type|kind|sort)s?\s+of\s+"
+    r"(?:the\s+|an?\s+)?",
+    re.IGNORECASE,
+)
+_EN_WHICH = re.compile(
+    r"\b(?:which|what|how\s+(?:many|much))\s+(?P<det>(?:of\s+)?(?:the\s+)?)(?P<np>[^?.,;:!]+)",
+    re.IGNORECASE,
+)
+_EN_WHAT_IS = re.compile(r"\bwhat\s+(?:is|was|are|were)\s+the\s+(?P<np>[^?.,;:!]+)", re.IGNORECASE)
+# "What is the era that began ...": a relative clause says the noun itself is asked for.
+_EN_RELATIVE = frozenset("that which who whose".split())
+_EN_POSSESSIVE = re.compile(r"['’]s\b")
+_EN_WORD = re.compile(r"\w+(?:['’]s\b)?")
+_IRREGULAR_NOUNS = frozenset("children crises feet men women".split())
+
+
+def _verb_form(word: str) -> bool:
+    """Whether a lowercase English word looks like a past form ("claimed", "led")."""
+    return word.endswith("ed") or (word in IRREGULAR and word not in _IRREGULAR_NOUNS)
+
+
+def _noun_phrase(text: str, possessor_asked: bool = False) -> tuple[list[str], str]:
+    """The lowercase words (multiword expressions joined) of an English noun phrase after any
+    possessor (or up to it, when the question word asks for the possessor), up to its first
+    function word or verb form, and that word: "Renault (France) driver has won ..." ->
+    (["renault", "france", "driver"], "has")."""
+    phrase: list[str] = []
+    for token in _EN_WORD.findall(text.lower()):
+        word = _EN_POSSESSIVE.sub("", token)
+        if word in EN_STOPWORDS or _verb_form(word):
+            return english_units(phrase), word
+        if word != token and possessor_asked:
+            return english_units(phrase + [word]), ""  # "Which federation's flag": the federation
+        # "the president's son": the possessor only says whose; the noun follows.
+        phrase = [] if word != token else phrase + [word]
+    return english_units(phrase), ""
+
+
+def _head_noun(phrase: list[str], known_only: bool = False) -> str:
+    """The Indonesian noun a phrase names: its last word that translates to a known kind of
+    head ("lecturer" in "veterinary medicine lecturer"), else its last word's translation."""
+    translations = [[t for t in translate_terms([word]) if t not in STOPWORDS] for word in phrase]
+    translations = [options for options in translations if options]
+    for options in reversed(translations):
+        if known := [t for t in options if t in _KNOWN_HEADS]:
+            return known[0]
+    return "" if known_only or not translations else translations[-1][0]
+
+
+def _english_head(text: str) -> str:
+    """The Indonesian noun an English question asks about ("Which lake ..." -> "danau"), or ""."""
+    text = _EN_NAME_OF.sub("which of ", text)
+    m = _EN_WHICH.search(text)
+    if head := _head_noun(_noun_phrase(m["np"], possessor_asked=not m["det"])[0]) if m else "":
+        return head
+    # "What is the capital of ...": only a noun that says what kind of answer is wanted, or
+    # one a relative clause defines.
+    m = _EN_WHAT_IS.search(text)
+    if not m:
+        return ""
+    phrase, following = _noun_phrase(m["np"])
+    return _head_noun(phrase, known_only=following not in _EN_RELATIVE)
+
+
 def _head(text: str, english: bool = False) -> str:
     """The lowercase (Indonesian) noun the question asks about, or ""."""
+    if english:
+        return _english_head(text)
     for m in _HEAD.finditer(text):
         word = (m["a"] or m["b"]).lower()
         if word not in STOPWORDS and word not in _TYPE_WORDS["quantity"]:
-            return (translate_terms([word]) or [word])[0] if english else word
+            return word
     return ""
 
 
@@ -135,11 +227,14 @@ def answer_type(text: str) -> str:
             if kind == "identity" and any(w.lower() in _TITLE_WORDS for w in text.split()):
                 return "person"  # "Siapa Menteri Luar Negeri Korea Selatan?" asks for a name
             return kind
-    head = _head(text)
+    english = looks_english(text)
+    head = _head(text, english)
     if head in _PLACE_HEADS:
         return "location"
     if head in _ORG_HEADS:
         return "organization"
+    if english and head in _TITLE_WORDS | _PERSON_HEADS:
+        return "person"  # "Which ... lecturer", "What is the name of the minister ..."
     return "name" if head else "other"
 
 
@@ -153,22 +248,64 @@ def clean(text: str) -> str:
     return text
 
 
-def _content(tokens: list[str], english: bool, kind: str, acronyms: frozenset[str] = frozenset()) -> list[list[str]]:
-    """Per content word, its Indonesian words (translations for English). An acronym ("AS",
-    "US") is a name even when its letters spell a function word."""
+def _content(
+    tokens: list[str],
+    english: bool,
+    kind: str,
+    names: frozenset[str] = frozenset(),
+    acronyms: frozenset[str] = frozenset(),
+) -> list[list[str]]:
+    """Per content word, its Indonesian words (translations for English). An English word
+    written with a capital inside the question may be part of a name ("Air France"), so it
+    is also looked for untranslated. An acronym ("AS") is a name even when its letters spell
+    a function word."""
     skip = (STOPWORDS | _TYPE_WORDS.get(kind, set())) - acronyms
-    return [
-        [w for w in (translate_terms([t]) if english else synonyms(t)) if w not in STOPWORDS or w in acronyms]
-        for t in tokens
-        if t not in skip
-    ]
+
+    def kept(w: str) -> bool:
+        return w not in STOPWORDS or w in acronyms
+
+    if not english:
+        return [[w for w in synonyms(t) if kept(w)] for t in tokens if t not in skip]
+    content = []
+    for unit in english_units(tokens):
+        if all(word in skip for word in unit.split()):
+            continue
+        own = [unit] if unit in names and unit not in STOPWORDS else []
+        for group in translation_groups(unit):
+            content.append(list(dict.fromkeys(own + [w for w in group if kept(w)])))
+    return content
 
 
-def _stem_groups(content: list[list[str]]) -> list[tuple[str, ...]]:
+def _acronyms(text: str) -> frozenset[str]:
+    """Lowercase forms of the all-capital words of a question not written in capitals throughout."""
+    return frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,}\b", text)) if not text.isupper() else frozenset()
+
+
+def _tokens(text: str, english: bool) -> list[str]:
+    """The question's lowercase words; English possessives ("Indonesia's") lose their "s"."""
+    return words(_EN_POSSESSIVE.sub("", text) if english else text)
+
+
+def _capitalised(text: str) -> frozenset[str]:
+    """Lowercase words written with a capital after the question's first word."""
+    return frozenset(words(" ".join(re.findall(r"(?<=\s)[A-Z][\w'-]*", text))))
+
+
+def _forms(word: str, english: bool) -> tuple[str, ...]:
+    """The stems a word may match. A translation is often a bare root the stemmer mistakes
+    for a prefixed word ("ketua" -> "tua", though "diketuai" -> "ketua"), so for English
+    questions the word itself also counts when the stemmer cut only its start."""
+    forms = variants(word)
+    if english and forms[0] != word and word.endswith(forms[0]):
+        forms += (word,)
+    return forms
+
+
+def _stem_groups(content: list[list[str]], english: bool = False) -> list[tuple[str, ...]]:
     """Per word, the distinct stems of all its forms, duplicates dropped."""
     groups: list[tuple[str, ...]] = []
     for group in content:
-        stems = tuple(dict.fromkeys(v for w in group for v in variants(w)))
+        stems = tuple(dict.fromkeys(v for w in group for v in _forms(w, english)))
         if stems and stems not in groups:
             groups.append(stems)
     return groups
@@ -188,13 +325,15 @@ def parse_question(text: str, context: str = "") -> Question:
     kind = answer_type(text)
     if kind == "other" and context and not _ASKS.search(text):
         kind = answer_type(context)  # "And Xi?" asks what the previous question asked
-    acronyms = frozenset(a.lower() for a in re.findall(r"\b[A-Z]{2,}\b", text)) if not text.isupper() else frozenset()
-    content = _content(words(text), english, kind, acronyms)
-    own = _stem_groups(content)
+    content = _content(_tokens(text, english), english, kind, _capitalised(text), _acronyms(text))
+    own = _stem_groups(content, english)
     proper = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][\w'-]*", text)}
     lent: list[list[str]] = []
     if context:
-        lent = _content(words(context), looks_english(context), answer_type(context))
+        earlier = looks_english(context)
+        lent = _content(
+            _tokens(context, earlier), earlier, answer_type(context), _capitalised(context)
+        )
         # "Lalu Xi?" after a question about Putin: the new name replaces the old ones.
         if proper & {g[0] for g in own}:
             named = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]*", context)}
@@ -205,7 +344,7 @@ def parse_question(text: str, context: str = "") -> Question:
         kind=kind,
         words=tuple(dict.fromkeys(w for group in content + lent for w in group)),
         groups=tuple(own),
-        context=tuple(g for g in _stem_groups(lent) if g not in own),
+        context=tuple(g for g in _stem_groups(lent, looks_english(context)) if g not in own),
         proper=frozenset(proper),
         head=_head(text, english),
     )

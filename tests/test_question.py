@@ -1,0 +1,56 @@
+"""Question typing and search words for English questions."""
+
+import pytest
+
+from qa.question import answer_type, parse_question
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "head"),
+    [
+        ("What is the name of the party that won the election?", "organization", "partai"),
+        ("What is the name of the health minister?", "person", "menteri"),
+        ("What type of aircraft crashed?", "name", "pesawat"),
+        ("Which lake is the largest in Asia?", "location", "danau"),
+        ("Which of the coach's players scored twice?", "person", "pemain"),
+        ("Which Jakarta university lecturer won the award?", "person", "dosen"),
+        ("What is the capital of Japan?", "location", "kota"),
+        ("What is the purpose of the visit?", "other", ""),
+        ("What is the name given to the ship that sank?", "other", ""),
+        ("What is the festival that opens the season called?", "name", "festival"),
+        ("How many soldiers were wounded?", "quantity", "tentara"),
+        ("What is the name of the president's son?", "person", "putra"),  # the possessed noun
+        ("Which company's shares fell the most?", "organization", "perusahaan"),
+        ("Which party's leader resigned?", "organization", "partai"),  # the possessor is asked
+    ],
+)
+def test_english_head_noun_sets_the_answer_type(question: str, kind: str, head: str) -> None:
+    parsed = parse_question(question)
+    assert (parsed.kind, parsed.head) == (kind, head)
+
+
+def test_english_measure_questions_ask_for_a_quantity() -> None:
+    assert answer_type("What is the area of the park?") == "quantity"
+    assert answer_type("What was the current price of rice?") == "quantity"
+    assert answer_type("How high is the volcano now?") == "quantity"
+    assert answer_type("How old is the president?") == "quantity"
+
+
+def test_when_asks_for_a_date_only_as_the_question_word() -> None:
+    assert answer_type("When did the war end?") == "date"
+    assert answer_type("According to the schedule, when will the talks resume?") == "date"
+    assert answer_type("What was the city called when it was founded?") != "date"
+
+
+def test_english_search_words() -> None:
+    groups = parse_question("What is the name of Japan's foreign affairs minister?").groups
+    # one unit, "luar negeri", not "foreign" and "affairs" ("urusan") apart; a group per word
+    assert ("luar",) in groups and ("neger",) in groups and not any("urus" in g for g in groups)
+    assert not any("s" in g or "sebut" in g for g in groups)  # no possessive s, no "name"
+    groups = parse_question("Which company owns Air France?").groups
+    assert any("air" in g and "udara" in g for g in groups)  # capitalised: maybe a name
+
+
+def test_a_root_the_stemmer_mistakes_for_a_prefixed_word_also_counts_as_itself() -> None:
+    groups = parse_question("Who chaired the committee?").groups
+    assert any({"tua", "ketua"} <= set(group) for group in groups)  # "diketuai" stems to "ketua"
