@@ -22,6 +22,8 @@ FOUND_THRESHOLD_EN = 0.35
 SUPPORT_RATIO = 0.4
 # Typed values whose disagreement between articles is worth reporting.
 _COMPARABLE = frozenset({"date", "duration", "quantity", "person", "organization", "location"})
+# Values shown inside their whole sentence: a reaction needs to say who reacted to what.
+_QUOTED = frozenset({"reaction"})
 # Share of content words two sentences must have in common to count as the same event.
 SAME_EVENT_OVERLAP = 0.25
 # How much the retriever's fused score (relative to the top chunk) adds to a sentence's score.
@@ -88,27 +90,76 @@ def not_found(question: Question) -> Answer:
 
 
 def _coverage(
-    question: Question, stems: set[str], idf: Callable[[str], float], before: set[str] = frozenset()
+    question: Question, stems: set[str], idf: Callable[[str], float],
+    before: set[str] = frozenset(), before_weight: float = 0.5,
 ) -> float:
     """IDF-weighted share of the question's words (any translation counts) found in `stems`;
-    words found only in the sentence `before` count half, as context. A word the corpus never
-    uses weighs as much as the rarest one, so it lowers coverage."""
+    words found only in the sentence `before` count `before_weight`, as context. A word the
+    corpus never uses weighs as much as the rarest one, so it lowers coverage. Words lent by
+    the earlier question count half, by its answer a quarter."""
     unseen = max((idf(t) for t in question.terms), default=1.0)
     total = matched = 0.0
     worded = False  # a bare number ("1" in "alert(1)") is no evidence on its own
-    own_count = len(question.groups)
+    own_count, lent_count = len(question.groups), len(question.groups) + len(question.context)
     for n, group in enumerate(question.search_groups):
         # The floor keeps common words (a name in every chunk) from counting for nothing.
         weight = 0.5 + (max(idf(t) for t in group) or unseen)
         weight *= 2 if group[0] in question.proper else 1
-        weight *= 0.5 if n >= own_count else 1  # words lent by an earlier turn count half
+        weight *= 1 if n < own_count else 0.5 if n < lent_count else 0.25
         total += weight
         if any(t in stems for t in group):
             matched += weight
             worded = worded or not group[0].isdigit()
         elif any(t in before for t in group):
-            matched += weight / 2
+            matched += weight * before_weight
     return matched / total if total and worded else 0.0
+
+
+# Verbs that report how someone reacted; the answer to "How did X respond?" is the sentence
+# with one, often the sentence right after the one that matches the question's words.
+_RESPONSE_VERBS = frozenset(
+    """membantah dibantah bantahan menolak ditolak penolakan menyambut disambut sambutan
+    mengecam dikecam kecaman menegaskan ditegaskan menanggapi ditanggapi tanggapan merespons
+    merespon direspons direspon respons menjawab dijawab jawaban membalas dibalas balasan
+    mengkritik dikritik kritik kritikan memprotes diprotes protes menyangkal disangkal
+    menyesalkan disesalkan menyayangkan disayangkan mengutuk dikutuk kutukan menampik ditampik
+    menyetujui disetujui mengapresiasi diapresiasi bereaksi reaksi denied denies deny rejected
+    rejects welcomed welcomes condemned condemns criticized criticised responded replied
+    protested dismissed""".split()
+)
+
+
+def _response(text: str, start: int, end: int) -> Span | None:
+    """The reaction a sentence reports: from its first response verb to the end of the clause."""
+    for m in re.finditer(r"\w+", text[start:end]):
+        if m.group().lower().removesuffix("nya") in _RESPONSE_VERBS:
+            rest = text[start + m.start() : end].rstrip(" .;:\n")
+            return Span(start + m.start(), start + m.start() + len(rest), "reaction", rest)
+    return None
+
+
+# Words that refer back to someone named in the sentence before ("Ia menilai ...").
+_PRONOUNS = frozenset("ia dia beliau mereka he she they".split())
+
+
+def _swapped_coverage(
+    question: Question, text: str, stems: frozenset[str], before: frozenset[str],
+    idf: Callable[[str], float],
+) -> float:
+    """Coverage for a follow-up that asks the earlier question about another name ("Kalau
+    Putin?"): the sentence must name it, or refer back with a pronoun to a sentence that does;
+    naming it covers half, the earlier question's words the other half. A sentence that also
+    names whom the earlier question was about counts half: it is about them as well."""
+    refers = bool(_PRONOUNS & set(words(text)))
+    found = stems | before if refers else stems
+    if not any(t in found for group in question.required for t in group):
+        return 0.0
+    earlier = replace(question, groups=(), required=())
+    lent = _coverage(earlier, stems, idf, before if refers else frozenset())
+    if not lent:
+        return 0.0
+    share = 0.5 + 0.5 * lent
+    return share / 2 if question.replaced & stems else share
 
 
 def _describe(question: Question, text: str, start: int, end: int) -> Span | None:
@@ -186,6 +237,9 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
     (0..1): cued by a word like "selama"/"pada" and close to the question's words."""
     if question.kind == "reason":
         return None, 0.0
+    if question.kind == "reaction":
+        span = _response(text, start, end)
+        return span, 1.0 if span else 0.0
     if question.kind in ("identity", "expansion"):
         span = (_describe if question.kind == "identity" else _expansion)(question, text, start, end)
         return span, 1.0 if span else 0.0
@@ -247,7 +301,13 @@ def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], flo
                 previous = stems
                 continue
             seen.add(key)
-            coverage = _coverage(question, stems, idf, previous)
+            if question.required:
+                coverage = _swapped_coverage(question, text, stems, previous, idf)
+            elif question.kind == "reaction" and _response(text, 0, len(text)):
+                # The reaction answers what the sentence before it reports.
+                coverage = _coverage(question, stems, idf, previous, before_weight=1.0)
+            else:
+                coverage = _coverage(question, stems, idf, previous)
             previous = stems
             out.append(_Sentence(chunk, base + s, base + e, text, coverage, coverage + RETRIEVAL_WEIGHT * chunk.score / top))
     return out
@@ -283,8 +343,10 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
         other = render(rival.span, question.english)
         lead = "The articles disagree:" if question.english else "Artikel-artikel berbeda:"
         text = f"{lead} {value} [1], {'but' if question.english else 'tetapi'} {other} [2]."
+    elif value and best.span.kind not in _QUOTED:
+        text = f"{value[:1].upper()}{value[1:]} [1]."
     else:
-        text = f"{value[:1].upper()}{value[1:]} [1]." if value else f"{best.text} [1]"
+        text = f"{best.text} [1]"
     first_extra = 3 if rival else 2
     if len(citations) >= first_extra:
         markers = ", ".join(f"[{n}]" for n in range(first_extra, len(citations) + 1))

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import looks_english, synonyms, translate_terms
+from .spans import is_place
 from .text import STOPWORDS, stem, variants, words
 
 MAX_QUESTION_CHARS = 1000
@@ -34,6 +35,16 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+# Words that ask how someone reacted ("How did Beijing respond?", "Apa tanggapan Putin?"); the
+# answer is the sentence reporting the reaction. Checked after every other type, so "Who
+# responded ..." still asks for a person.
+_REACTION_WORDS = frozenset(
+    """respond responds responded responding response responses react reacts reacted reaction
+    reactions reply replies replied answer answered retort retorted tanggapan tanggapannya
+    menanggapi ditanggapi jawaban jawabannya menjawab dijawab merespons merespon direspons
+    respons responsnya reaksi reaksinya bereaksi membalas dibalas balasan balasannya""".split()
+)
+
 
 # Question words: a follow-up with one of these asks its own kind of question.
 _ASKS = re.compile(
@@ -58,6 +69,7 @@ _TYPE_WORDS = {
                      "kantor", "berita", "badan"},
     "location": {"city", "country", "place", "province", "island", "region", "town", "kota",
                  "negara", "tempat", "provinsi", "pulau", "daerah", "wilayah"},
+    "reaction": set(_REACTION_WORDS),
 }
 
 
@@ -72,8 +84,11 @@ class Question:
     words: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
     context: tuple[tuple[str, ...], ...] = ()
+    reply: tuple[tuple[str, ...], ...] = ()
     proper: frozenset[str] = frozenset()
     head: str = ""
+    required: tuple[tuple[str, ...], ...] = ()
+    replaced: frozenset[str] = frozenset()
 
     @property
     def terms(self) -> list[str]:
@@ -81,8 +96,9 @@ class Question:
 
     @property
     def search_groups(self) -> tuple[tuple[str, ...], ...]:
-        """The question's own word groups, then those lent by the conversation."""
-        return self.groups + self.context
+        """The question's own word groups, then those lent by the conversation: the earlier
+        question's, then its answer's."""
+        return self.groups + self.context + self.reply
 
     @property
     def search_text(self) -> str:
@@ -120,6 +136,16 @@ def _head(text: str, english: bool = False) -> str:
     return ""
 
 
+def _asks_reaction(text: str) -> bool:
+    """Whether the question asks for a reaction: a reaction word that is not just a modifier
+    ("... sebagai tanggapan atas ...", "in response to ...")."""
+    tokens = words(text)
+    return any(
+        t in _REACTION_WORDS and not (i and tokens[i - 1] in ("sebagai", "in", "a"))
+        for i, t in enumerate(tokens)
+    )
+
+
 def answer_type(text: str) -> str:
     """The answer type a question asks for, or "other"."""
     for kind, pattern in _TYPES:
@@ -132,6 +158,8 @@ def answer_type(text: str) -> str:
         return "location"
     if head in _ORG_HEADS:
         return "organization"
+    if _asks_reaction(text):
+        return "reaction"
     return "name" if head else "other"
 
 
@@ -165,9 +193,58 @@ def _stem_groups(content: list[list[str]]) -> list[tuple[str, ...]]:
     return groups
 
 
-def parse_question(text: str, context: str = "") -> Question:
+# A follow-up may open with a word that only links it to the conversation ("Lalu Xi?").
+_OPENER = re.compile(
+    r"^\s*(and|so|then|what about|how about|dan|lalu|terus|kalau|bagaimana dengan)\b[\s,]*",
+    re.IGNORECASE,
+)
+# Capitalised words inside a sentence (not its first word) are names; "'s" is no part of one.
+_PROPER = re.compile(r"(?<=\s)(?<![.?!]\s)[A-Z][\w-]*?(?=['’]s\b|[^\w-]|$)")
+_NAME = re.compile(r"\b[A-Z][\w-]*")
+
+
+@dataclass(frozen=True)
+class _Lent:
+    """What an earlier turn lends a follow-up: the question's words, the answer's words, and
+    whether the follow-up only swaps in another name, and if so whether that name takes the
+    earlier answer's place rather than a name of the earlier question."""
+
+    question: list[list[str]]
+    answer: list[list[str]]
+    swapped: bool = False
+    for_answer: bool = False
+    replaced: frozenset[str] = frozenset()
+
+
+def _lend(
+    context: str, reply: str, own: list[tuple[str, ...]], proper: set[str]
+) -> _Lent:
+    """The words an earlier question and its answer lend a follow-up. When the follow-up names
+    someone new ("Lalu Xi?", "What about Putin? ..."), the new name replaces the earlier names
+    of its sort (person or place); when it names nothing else, the earlier answer, which was
+    about those names, lends nothing."""
+    if not context and not reply:
+        return _Lent([], [])
+    lent = _content(words(context), looks_english(context), answer_type(context)) if context else []
+    answer = _content(words(reply), looks_english(context or reply), "other") if reply else []
+    earlier = {stem(w) for w in words(f"{context} {reply}")}
+    new = {g[0] for g in own} & (proper - earlier)
+    if not new:
+        return _Lent(lent, answer)
+    places = any(is_place(n) for n in new)
+    asked = {w.lower() for w in _PROPER.findall(context) if is_place(w) == places}
+    named = asked | {w.lower() for w in _NAME.findall(reply) if is_place(w) == places}
+    lent = [group for group in lent if not named & set(group)]
+    if not all(g[0] in proper for g in own):
+        return _Lent(lent, [group for group in answer if not named & set(group)])
+    replaced = frozenset(stem(n) for n in named) - new
+    return _Lent(lent, [], swapped=True, for_answer=not asked and bool(named), replaced=replaced)
+
+
+def parse_question(text: str, context: str = "", reply: str = "") -> Question:
     """Analyse a question. `context`, the earlier question a follow-up leans on, lends its
-    words (and its answer type when the follow-up names none)."""
+    words (and its answer type when the follow-up names none); `reply`, the answer it got,
+    lends its words at a lower weight."""
     text = clean(text)
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(
@@ -176,26 +253,31 @@ def parse_question(text: str, context: str = "") -> Question:
     # A bare "Yuri Ushakov?" has no function words: keep the conversation's language.
     known = any(t in STOPWORDS for t in words(text))
     english = looks_english(text if known or not context else context)
+    body = _OPENER.sub("", text)
+    if english:
+        body = re.sub(r"(?<=\w)['’]s\b", "", body)
     kind = answer_type(text)
-    if kind == "other" and context and not _ASKS.search(text):
+    if kind == "other" and context and not _ASKS.search(body):
         kind = answer_type(context)  # "And Xi?" asks what the previous question asked
-    content = _content(words(text), english, kind)
+    content = _content(words(body), english, kind)
     own = _stem_groups(content)
-    proper = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][\w'-]*", text)}
-    lent: list[list[str]] = []
-    if context:
-        lent = _content(words(context), looks_english(context), answer_type(context))
-        # "Lalu Xi?" after a question about Putin: the new name replaces the old ones.
-        if proper & {g[0] for g in own}:
-            named = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]*", context)}
-            lent = [group for group in lent if not named & set(group)]
+    proper = {stem(w.lower()) for w in _PROPER.findall(text)}
+    lent = _lend(context, reply, own, proper)
+    if lent.for_answer and kind in ("person", "organization", "location", "name"):
+        # "Siapa yang menyebut ...? Vladimir Putin." "Lalu Xi?": the new name takes the answer's
+        # place, so the follow-up asks what Xi said or did about the same thing.
+        kind = "other"
+    borrowed = _stem_groups(lent.question)
     return Question(
         text=text,
         english=english,
         kind=kind,
-        words=tuple(dict.fromkeys(w for group in content + lent for w in group)),
+        words=tuple(dict.fromkeys(w for g in content + lent.question + lent.answer for w in g)),
         groups=tuple(own),
-        context=tuple(g for g in _stem_groups(lent) if g not in own),
+        context=tuple(g for g in borrowed if g not in own),
+        reply=tuple(g for g in _stem_groups(lent.answer) if g not in own and g not in borrowed),
         proper=frozenset(proper),
         head=_head(text, english),
+        required=tuple(own) if lent.swapped else (),
+        replaced=lent.replaced,
     )

@@ -76,6 +76,11 @@ _PLACES = frozenset(
 )
 
 
+def is_place(word: str) -> bool:
+    """Whether a word names a country or a large place (from a compact list)."""
+    return word.lower() in _PLACES
+
+
 # Words right before a value that mark it as the value of the event, not an aside
 # ("berlangsung selama sekitar 1 jam" vs "peringatan empat tahun").
 CUES = {

@@ -15,10 +15,7 @@ from .conftest import ROOT, SEEDS
 
 QUESTIONS = [json.loads(line) for line in (ROOT / "bench" / "questions" / "seeds.jsonl").open(encoding="utf-8")]
 # Known misses, kept visible: strict, so a fix turns them into failures to remove from here.
-KNOWN_MISSES = {
-    "How did Beijing respond to the accusation of military aid?": "the denial is in the next sentence",
-    "Bagaimana tanggapan Beijing atas tuduhan bantuan militer?": "the denial is in the next sentence",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def is_correct(answer, case: dict) -> bool:  # type: ignore[no-untyped-def]
@@ -168,3 +165,47 @@ def test_follow_up_inherits_the_question_type_only_when_elliptical(seeds_bot) ->
     assert seeds_bot.ask("Dan ke Beijing?").kind == "other"
     own = seeds_bot.ask("When was that?", history=history)
     assert own.kind == "date"
+
+
+def test_reaction_is_the_sentence_reporting_it(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "Siapa yang mengundang Putin ke China?"},
+               {"role": "assistant", "content": "Xi Jinping [1]."}]
+    answer = seeds_bot.ask("Bagaimana tanggapan Putin?", history=history)
+    assert answer.kind == "reaction" and "disambut positif" in answer.text
+    first = answer.citations[0]
+    assert first.article == "000_23b6403ff7373a43.txt" and first.quote.startswith("Undangan tersebut")
+    assert first.quote[first.span_start - first.start :].startswith("disambut positif")
+
+
+def test_reaction_in_english_quotes_the_denial(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = seeds_bot.ask("How did Beijing respond to the accusation of military aid?")
+    assert answer.text.startswith("Beijing membantah tuduhan tersebut") and answer.text.endswith("[1]")
+    assert answer.citations[0].article == "001_466ab87c043aefd1.txt"
+
+
+def test_response_as_a_modifier_is_no_reaction_question(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    assert seeds_bot.ask("Apa yang dikatakan Putin sebagai tanggapan atas undangan itu?").kind != "reaction"
+    assert seeds_bot.ask("Who responded to the invitation?").kind == "person"
+
+
+def test_follow_up_swapping_in_the_answers_name_asks_about_it(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "Siapa yang menyebut hubungan Rusia–China sebagai faktor penstabil?"},
+               {"role": "assistant", "content": "Vladimir Putin [1][2]."}]
+    answer = seeds_bot.ask("Lalu Xi?", history=history)
+    assert answer.found and answer.kind == "other"
+    assert answer.citations[0].quote.startswith("Xi ")
+
+
+def test_follow_up_swapping_a_name_wants_sentences_about_the_new_one(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "Apa yang diserukan Xi untuk memajukan hubungan kedua negara?"},
+               {"role": "assistant", "content": 'Menyusun "rencana besar" [1][2].'}]
+    answer = seeds_bot.ask("Kalau Putin?", history=history)
+    assert answer.found and "rencana besar" not in answer.text
+    assert "Putin" in answer.citations[0].quote or answer.citations[0].quote.startswith("Ia ")
+
+
+def test_earlier_answer_weighs_less_than_the_earlier_question(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "When did Putin and Xi hold their video call?"},
+               {"role": "assistant", "content": "On Wednesday, 4 February 2026 [1]."}]
+    answer = seeds_bot.ask("How long did it last?", history=history)
+    assert answer.kind == "duration" and "1 hour 25 minutes" in answer.text
