@@ -46,8 +46,11 @@ _TITLES = frozenset(
     mayjen brigjen kapolri kapolda kapolres dr prof ir h hj kh bapak ibu pak bu sekretaris asisten juru
     bicara jubir raja ratu pangeran perdana pm sri paus kaisar syekh mr mrs ms president minister
     governor mayor chief general director spokesman spokesperson king queen prince pope sheikh
-    dirut manajer pelatih kapten komandan panglima duta besar dubes menlu mendagri kepolisian""".split()
+    dirut manajer pelatih kapten komandan panglima duta besar dubes menlu mendagri kepolisian
+    pemimpin leader""".split()
 )
+# Words that continue a place's name ("Korea Utara", "Amerika Serikat").
+_PLACE_TAILS = frozenset("utara selatan barat timur tengah serikat raya".split())
 _ORG_WORDS = frozenset(
     """pt cv tbk bank universitas partai kementerian departemen dinas badan komisi dewan lembaga yayasan
     institut asosiasi persatuan perusahaan koperasi kantor balai komite markas polda polres kejaksaan
@@ -111,21 +114,43 @@ class Span:
     cued: bool = False
 
 
+def _abbreviates(token: str, words: list[str]) -> bool:
+    """Whether `token` is "(AS)" after "Amerika Serikat": an acronym of those words' initials."""
+    acronym = re.fullmatch(r"\(([A-Z]{2,})\)[,.;:]?", token)
+    initials = "".join(w[0] for w in words if w[:1].isupper())
+    return bool(acronym) and initials.startswith(acronym[1][0]) and _in_order(acronym[1], initials)
+
+
+def _in_order(letters: str, within: str) -> bool:
+    """Whether `letters` appear in `within` in order."""
+    rest = iter(within)
+    return all(letter in rest for letter in letters)
+
+
 def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tuple[int, int]:
-    """Drop leading titles, function words and words the question already names."""
+    """Drop leading titles, function words and words the question already names, and a bare
+    "(AS)" left over from a name the question already named ("Amerika Serikat (AS)")."""
     tokens = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     drop = _TITLES | STOPWORDS | question_words
-    after_title = False
+    # "Presiden China Xi Jinping", "pemimpin Korea Utara Kim Jong Un": a place right after a
+    # title belongs to the title.
+    after_title = (text[:start].split()[-1:] or [""])[0].lower() in _TITLES
+    in_place = False
+    dropped: list[str] = []
     while tokens:
         word = text[tokens[0][0] : tokens[0][1]].lower().strip(",.")
-        # "Presiden China Xi Jinping": a place right after a title belongs to the title.
-        if word in drop or (after_title and word in _PLACES and len(tokens) > 1):
+        place = after_title and len(tokens) > 1 and (word in _PLACES or in_place and word in _PLACE_TAILS)
+        if word in drop or place:
             after_title = after_title or word in _TITLES
+            in_place = place
+            dropped.append(text[tokens[0][0] : tokens[0][1]])
             tokens.pop(0)
         else:
             break
     # "Vladimir Putin" when the question names Putin: this is the asked-about person, not the answer.
     if tokens and text[tokens[-1][0] : tokens[-1][1]].lower().strip(",.") in question_words:
+        tokens = []
+    if len(tokens) == 1 and _abbreviates(text[tokens[0][0] : tokens[0][1]], dropped):
         tokens = []
     if not tokens:
         return start, start

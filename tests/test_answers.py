@@ -209,3 +209,20 @@ def test_earlier_answer_weighs_less_than_the_earlier_question(seeds_bot) -> None
                {"role": "assistant", "content": "On Wednesday, 4 February 2026 [1]."}]
     answer = seeds_bot.ask("How long did it last?", history=history)
     assert answer.kind == "duration" and "1 hour 25 minutes" in answer.text
+
+
+def test_acronym_of_a_name_the_question_gives_is_no_answer(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "Who did Putin hold a video call with in February 2026?"},
+               {"role": "assistant", "content": "Chinese President Xi Jinping [1][2]."}]
+    answer = seeds_bot.ask("Tensions between which country and the US did they discuss?", history=history)
+    assert answer.text.startswith("Iran [1]")
+
+
+def test_place_after_a_title_belongs_to_the_title(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "What did Xi pledge at his last in-person meeting with Putin?"},
+               {"role": "assistant", "content": "At their meeting in Beijing during China's military parade, "
+                                                "Xi pledged to coordinate with Moscow on issues of core interest [2]."}]
+    answer = seeds_bot.ask("Who else attended that parade?", history=history)
+    assert answer.text.startswith("Kim Jong Un [1]")
+    first = answer.citations[0]
+    assert first.quote[first.span_start - first.start : first.span_end - first.start] == "Kim Jong Un"
