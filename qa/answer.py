@@ -247,7 +247,7 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
     names = {"person", "organization", "location"}
     kinds = names if question.kind in names | {"name", "other"} else {question.kind}
     candidates = [
-        s for s in find_spans(text, start, end, asked)
+        s for s in find_spans(text, start, end, asked, question.elapsed)
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
     if question.kind == "other" or not candidates and question.kind == "name":

@@ -54,13 +54,22 @@ _ASKS = re.compile(
 )
 
 
+# "How long after the invasion ...", "Berapa lama setelah ...": the time since an event.
+_ELAPSED = re.compile(
+    r"\b(how long|berapa lama)\b.*\b(after|since|before|ago|sejak|setelah|sesudah|sebelum|usai)\b",
+    re.IGNORECASE,
+)
+
+
 class QuestionError(ValueError):
     """A question that cannot be asked; the message says what to do."""
 
 
 # Words that only say what type of answer is wanted ("how long", "berapa lama").
 _TYPE_WORDS = {
-    "duration": {"long", "last", "lasted", "lasting", "took", "take", "lama", "lamanya"},
+    # "How long after the start of the war": the start only marks where the time is counted from.
+    "duration": {"long", "last", "lasted", "lasting", "took", "take", "lama", "lamanya",
+                 "start", "started", "begin", "began", "beginning", "outbreak", "awal", "mulai", "dimulai"},
     "quantity": {"many", "much", "banyak", "jumlah", "jumlahnya"},
     "date": {"date", "day", "year", "month", "time", "tanggal", "tahun", "bulan", "hari",
              "take", "took", "taken", "place", "happen", "happened", "occur", "occurred"},
@@ -99,6 +108,11 @@ class Question:
         """The question's own word groups, then those lent by the conversation: the earlier
         question's, then its answer's."""
         return self.groups + self.context + self.reply
+
+    @property
+    def elapsed(self) -> bool:
+        """Whether a duration question asks for the time since an event ("how long after ...")."""
+        return self.kind == "duration" and bool(_ELAPSED.search(self.text))
 
     @property
     def search_text(self) -> str:

@@ -94,6 +94,8 @@ CUES = {
     "person": frozenset("kata ujar menurut oleh said by according".split()),
 }
 _AGE_WORDS = frozenset("peringatan ulang hut usia berusia umur berumur menjelang anniversary aged age".split())
+# Of those, the ones that give someone's age, which is never the time since an event.
+_OLD_WORDS = frozenset("usia berusia umur berumur aged age".split())
 _SINCE_WORDS = frozenset("sejak setelah sebelum lalu silam since after before ago".split())
 # A name right before one of these is the speaker: the answer to "who said ...".
 SPEECH_VERBS = frozenset(
@@ -169,8 +171,12 @@ def _name_kind(text: str, start: int, end: int, before: str) -> str:
     return "person"
 
 
-def find_spans(text: str, start: int, end: int, question_words: set[str]) -> list[Span]:
-    """Every typed candidate in text[start:end] (a sentence), in reading order."""
+def find_spans(
+    text: str, start: int, end: int, question_words: set[str], elapsed: bool = False
+) -> list[Span]:
+    """Every typed candidate in text[start:end] (a sentence), in reading order. `elapsed`: the
+    question asks for the time since an event ("how long after ..."), so an anniversary or a
+    time since is a duration too."""
     sentence = text[start:end]
     spans: list[Span] = []
     taken: list[tuple[int, int]] = []
@@ -192,7 +198,8 @@ def find_spans(text: str, start: int, end: int, question_words: set[str]) -> lis
         # sejak invasi": an age or a time since, not how long something lasted.
         before = (sentence[: m.start()].split()[-1:] or [""])[0].lower()
         after = (sentence[m.end() :].split()[:1] or [""])[0].lower().strip(",.")
-        if before not in _AGE_WORDS and after not in _SINCE_WORDS:
+        since = before in _AGE_WORDS - _OLD_WORDS or after in _SINCE_WORDS
+        if before not in _OLD_WORDS and (elapsed or not since):
             add(m.start("v"), m.end("v"), "duration", (m.group("q") or "").lower())
     for m in DATE.finditer(sentence):
         add(m.start("v"), m.end("v"), "date")

@@ -226,3 +226,21 @@ def test_place_after_a_title_belongs_to_the_title(seeds_bot) -> None:  # type: i
     assert answer.text.startswith("Kim Jong Un [1]")
     first = answer.citations[0]
     assert first.quote[first.span_start - first.start : first.span_end - first.start] == "Kim Jong Un"
+
+
+def test_time_since_an_event_counts_as_a_duration_only_when_asked_for(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    from qa.spans import find_spans
+
+    sentence = "Panggilan itu diadakan menjelang peringatan empat tahun perang, kata pejabat berusia 60 tahun."
+
+    def durations(elapsed: bool) -> list[str]:
+        spans = find_spans(sentence, 0, len(sentence), set(), elapsed)
+        return [s.value for s in spans if s.kind == "duration"]
+
+    assert durations(False) == [] and durations(True) == ["empat tahun"]
+    history = [{"role": "user", "content": "Which leader called Russia–China relations an important "
+                                           "stabilizing factor amid global turmoil?"},
+               {"role": "assistant", "content": "Vladimir Putin [1][2]."}]
+    answer = seeds_bot.ask("How long after the start of the war in Ukraine did he say that?", history=history)
+    assert answer.kind == "duration" and answer.text.startswith("Four years [1]")
+    assert seeds_bot.ask("How long was the call?").text.startswith("About 1 hour 25 minutes")
