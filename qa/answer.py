@@ -148,8 +148,7 @@ def _swapped_coverage(
 ) -> float:
     """Coverage for a follow-up that asks the earlier question about another name ("Kalau
     Putin?"): the sentence must name it, or refer back with a pronoun to a sentence that does;
-    naming it covers half, the earlier question's words the other half. A sentence that also
-    names whom the earlier question was about counts half: it is about them as well."""
+    naming it covers half, the earlier question's words the other half."""
     refers = bool(_PRONOUNS & set(words(text)))
     found = stems | before if refers else stems
     if not any(t in found for group in question.required for t in group):
@@ -158,8 +157,7 @@ def _swapped_coverage(
     lent = _coverage(earlier, stems, idf, before if refers else frozenset())
     if not lent:
         return 0.0
-    share = 0.5 + 0.5 * lent
-    return share / 2 if question.replaced & stems else share
+    return 0.5 + 0.5 * lent
 
 
 def _describe(question: Question, text: str, start: int, end: int) -> Span | None:
@@ -308,6 +306,8 @@ def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], flo
                 coverage = _coverage(question, stems, idf, previous, before_weight=1.0)
             else:
                 coverage = _coverage(question, stems, idf, previous)
+            if question.replaced & stems:
+                coverage /= 2  # also about whom the earlier question asked
             previous = stems
             out.append(_Sentence(chunk, base + s, base + e, text, coverage, coverage + RETRIEVAL_WEIGHT * chunk.score / top))
     return out

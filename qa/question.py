@@ -215,6 +215,7 @@ _OPENER = re.compile(
 # Capitalised words inside a sentence (not its first word) are names; "'s" is no part of one.
 _PROPER = re.compile(r"(?<=\s)(?<![.?!]\s)[A-Z][\w-]*?(?=['’]s\b|[^\w-]|$)")
 _NAME = re.compile(r"\b[A-Z][\w-]*")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 
 @dataclass(frozen=True)
@@ -235,10 +236,11 @@ def _lend(
 ) -> _Lent:
     """The words an earlier question and its answer lend a follow-up. When the follow-up names
     someone new ("Lalu Xi?", "What about Putin? ..."), the new name replaces the earlier names
-    of its sort (person or place); when it names nothing else, the earlier answer, which was
-    about those names, lends nothing."""
+    of its sort (person or place), and the earlier answer, which was about them, lends nothing."""
     if not context and not reply:
         return _Lent([], [])
+    if looks_english(context):
+        context = _POSSESSIVE.sub("", context)
     lent = _content(words(context), looks_english(context), answer_type(context)) if context else []
     answer = _content(words(reply), looks_english(context or reply), "other") if reply else []
     earlier = {stem(w) for w in words(f"{context} {reply}")}
@@ -249,10 +251,9 @@ def _lend(
     asked = {w.lower() for w in _PROPER.findall(context) if is_place(w) == places}
     named = asked | {w.lower() for w in _NAME.findall(reply) if is_place(w) == places}
     lent = [group for group in lent if not named & set(group)]
-    if not all(g[0] in proper for g in own):
-        return _Lent(lent, [group for group in answer if not named & set(group)])
+    swapped = all(g[0] in proper for g in own)
     replaced = frozenset(stem(n) for n in named) - new
-    return _Lent(lent, [], swapped=True, for_answer=not asked and bool(named), replaced=replaced)
+    return _Lent(lent, [], swapped, swapped and not asked and bool(named), replaced)
 
 
 def parse_question(text: str, context: str = "", reply: str = "") -> Question:
@@ -269,7 +270,7 @@ def parse_question(text: str, context: str = "", reply: str = "") -> Question:
     english = looks_english(text if known or not context else context)
     body = _OPENER.sub("", text)
     if english:
-        body = re.sub(r"(?<=\w)['’]s\b", "", body)
+        body = _POSSESSIVE.sub("", body)
     kind = answer_type(text)
     if kind == "other" and context and not _ASKS.search(body):
         kind = answer_type(context)  # "And Xi?" asks what the previous question asked

@@ -79,6 +79,10 @@ _PLACES = frozenset(
 )
 
 
+# Words that introduce where a report was taken from: a news outlet or agency follows.
+_SOURCE_CUES = frozenset("dikutip dilansir melansir diberitakan".split())
+
+
 def is_place(word: str) -> bool:
     """Whether a word names a country or a large place (from a compact list)."""
     return word.lower() in _PLACES
@@ -92,6 +96,7 @@ CUES = {
     "quantity": frozenset("sebanyak sejumlah sekitar mencapai total hingga sebesar senilai of about".split()),
     "location": frozenset("di ke dari in at to from".split()),
     "person": frozenset("kata ujar menurut oleh said by according".split()),
+    "organization": _SOURCE_CUES,
 }
 _AGE_WORDS = frozenset("peringatan ulang hut usia berusia umur berumur menjelang anniversary aged age".split())
 # Of those, the ones that give someone's age, which is never the time since an event.
@@ -166,6 +171,8 @@ def _name_kind(text: str, start: int, end: int, before: str) -> str:
     cue = before.split()[-1].lower() if before.split() else ""
     if any(w in _ORG_WORDS for w in name_words) or re.fullmatch(r"[A-Z]{2,6}", text[start:end]):
         return "organization"
+    if _SOURCE_CUES & {w.lower() for w in before.split()[-2:]}:
+        return "organization"  # "seperti dikutip dari Reuters": a news source
     if any(w in _PLACE_WORDS for w in name_words) or cue in _PLACE_CUES or name_words[0] in _PLACES:
         return "location"
     return "person"

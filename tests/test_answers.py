@@ -244,3 +244,11 @@ def test_time_since_an_event_counts_as_a_duration_only_when_asked_for(seeds_bot)
     answer = seeds_bot.ask("How long after the start of the war in Ukraine did he say that?", history=history)
     assert answer.kind == "duration" and answer.text.startswith("Four years [1]")
     assert seeds_bot.ask("How long was the call?").text.startswith("About 1 hour 25 minutes")
+
+
+def test_follow_up_about_someone_else_leaves_the_earlier_answer_behind(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "Where were Putin's comments on the call broadcast?"},
+               {"role": "assistant", "content": "On Russian state television [1][2]."}]
+    answer = seeds_bot.ask("And Xi's remarks? Which news agency quoted them?", history=history)
+    assert answer.kind == "organization" and answer.text.startswith("Reuters [1]")
+    assert "Putin" not in answer.citations[0].quote
