@@ -269,7 +269,35 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
         return score
 
     best = max(candidates, key=fit)
-    return best, fit(best)
+    score = fit(best)
+    if best.kind == "location" == question.kind:
+        best = _widen_place(best, text, start, asked)
+    return best, score
+
+
+# Prepositions that may stand between an asked verb and the place it happened at.
+_PLACE_PREPOSITIONS = frozenset("di ke dari melalui lewat dalam pada via on in at through".split())
+
+
+def _widen_place(span: Span, text: str, start: int, asked: set[str]) -> Span:
+    """A place named by a common noun before the name, right after the question's verb:
+    "disiarkan melalui televisi nasional Rusia" -> "televisi nasional Rusia"."""
+    stems = {stem(w) for w in asked}
+    tokens = list(re.finditer(r"\w+", text[start : span.start]))
+    nouns = 0
+    while nouns < min(len(tokens), 3):
+        word = tokens[-1 - nouns].group()
+        if not word.islower() or word in STOPWORDS or _COPULA.fullmatch(f"{word} ") or stem(word) in stems:
+            break
+        nouns += 1
+    rest = [stem(t.group().lower()) for t in tokens[: len(tokens) - nouns][-2:]]
+    after_verb = rest[-1:] and rest[-1] in stems or (
+        len(rest) == 2 and rest[1] in _PLACE_PREPOSITIONS and rest[0] in stems
+    )
+    if not nouns or not after_verb:
+        return span
+    s0 = start + tokens[-nouns].start()
+    return replace(span, start=s0, value=text[s0 : span.end])
 
 
 # Chunks come back question after question: split and stem each sentence once.

@@ -252,3 +252,13 @@ def test_follow_up_about_someone_else_leaves_the_earlier_answer_behind(seeds_bot
     answer = seeds_bot.ask("And Xi's remarks? Which news agency quoted them?", history=history)
     assert answer.kind == "organization" and answer.text.startswith("Reuters [1]")
     assert "Putin" not in answer.citations[0].quote
+
+
+def test_place_named_by_a_noun_after_the_asked_verb(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "Which leader spoke through an interpreter during the call?"},
+               {"role": "assistant", "content": "Xi Jinping [2]."}]
+    answer = seeds_bot.ask("What about Putin? Where were his remarks broadcast?", history=history)
+    assert answer.kind == "location" and answer.text.startswith("Televisi pemerintah Rusia [1]")
+    first = answer.citations[0]
+    assert first.quote[first.span_start - first.start : first.span_end - first.start] == "televisi pemerintah Rusia"
+    assert seeds_bot.ask("Where did Xi and Putin last meet in person?").text.startswith("Beijing [1]")
