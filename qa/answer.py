@@ -28,6 +28,8 @@ _QUOTED = frozenset({"reaction"})
 SAME_EVENT_OVERLAP = 0.25
 # How much the retriever's fused score (relative to the top chunk) adds to a sentence's score.
 RETRIEVAL_WEIGHT = 0.1
+# An open question's phrase answers only from a sentence with this share of the best coverage.
+OPEN_PHRASE_RATIO = 0.7
 MAX_CITATIONS = 5
 # How many of the best-matching sentences are searched for a typed value.
 SPAN_POOL = 10
@@ -347,18 +349,25 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
     if not sentences:
         return not_found(question)
     # Values are looked for only where an answer can come from: the best-matching sentences.
+    # An open question's phrase is weak evidence: only a sentence nearly as much about the
+    # question as the best one may answer with it.
+    top = max(s.coverage for s in sentences)
+
+    def answers(s: _Sentence) -> bool:
+        return s.span is not None and (question.kind != "other" or s.coverage >= OPEN_PHRASE_RATIO * top)
+
     for sentence in sentences[:SPAN_POOL]:
         base = int(sentence.chunk.meta["start"])
         span, fit = _pick_span(question, sentence.chunk.text, sentence.start - base, sentence.end - base)
         if span:
             sentence.span = replace(span, start=span.start + base, end=span.end + base)
-            sentence.score += 0.1 + 0.5 * fit
+            sentence.score += (0.1 + 0.5 * fit) * answers(sentence)
     sentences.sort(key=lambda s: s.score, reverse=True)
     # A typed question is answered by the best sentence that holds a value of its type.
     relevant = [s for s in sentences if s.coverage >= (FOUND_THRESHOLD_EN if question.english else FOUND_THRESHOLD)]
     if not relevant:
         return not_found(question)
-    best = next((s for s in relevant if s.span), relevant[0])
+    best = next((s for s in relevant if answers(s)), relevant[0])
     cited = _supporting(best, sentences)
     rival = _rival(best, cited, question)
     if rival:
