@@ -23,10 +23,14 @@ FOUND_THRESHOLD_EN = 0.35
 SUPPORT_RATIO = 0.4
 # Typed values whose disagreement between articles is worth reporting.
 _COMPARABLE = frozenset({"date", "duration", "quantity", "person", "organization", "location"})
+# Values shown inside their whole sentence: a reaction needs to say who reacted to what.
+_QUOTED = frozenset({"reaction"})
 # Share of content words two sentences must have in common to count as the same event.
 SAME_EVENT_OVERLAP = 0.25
 # How much the retriever's fused score (relative to the top chunk) adds to a sentence's score.
 RETRIEVAL_WEIGHT = 0.1
+# An open question's phrase answers only from a sentence with this share of the best coverage.
+OPEN_PHRASE_RATIO = 0.7
 MAX_CITATIONS = 5
 # How many of the best-matching sentences are searched for a typed value.
 SPAN_POOL = 10
@@ -93,15 +97,17 @@ def not_found(question: Question) -> Answer:
 
 
 def _coverage(
-    question: Question, stems: set[str], idf: Callable[[str], float], before: set[str] = frozenset()
+    question: Question, stems: set[str], idf: Callable[[str], float],
+    before: set[str] = frozenset(), before_weight: float = 0.5,
 ) -> float:
     """IDF-weighted share of the question's words (any translation counts) found in `stems`;
-    words found only in the sentence `before` count half, as context. A word the corpus never
-    uses weighs as much as the rarest one (a name twice as much), so it lowers coverage."""
+    words found only in the sentence `before` count `before_weight`, as context. A word the
+    corpus never uses weighs as much as the rarest one (a name twice as much), so it lowers
+    coverage. Words lent by the earlier question count half, by its answer a quarter."""
     unseen = max((idf(t) for t in question.terms), default=1.0)
     total = matched = 0.0
     worded = False  # a bare number ("1" in "alert(1)") is no evidence on its own
-    own_count = len(question.groups)
+    own_count, lent_count = len(question.groups), len(question.groups) + len(question.context)
     for n, group in enumerate(question.search_groups):
         # The floor keeps common words (a name in every chunk) from counting for nothing.
         known = max(idf(t) for t in group)
@@ -109,14 +115,59 @@ def _coverage(
         # A name the articles never mention is the surest sign they do not hold the answer.
         weight = 0.5 + (known or (2 * unseen if proper else unseen))
         weight *= 2 if proper else 1
-        weight *= 0.5 if n >= own_count else 1  # words lent by an earlier turn count half
+        weight *= 1 if n < own_count else 0.5 if n < lent_count else 0.25
         total += weight
         if any(t in stems for t in group):
             matched += weight
             worded = worded or not group[0].isdigit()
         elif any(t in before for t in group):
-            matched += weight / 2
+            matched += weight * before_weight
     return matched / total if total and worded else 0.0
+
+
+# Verbs that report how someone reacted; the answer to "How did X respond?" is the sentence
+# with one, often the sentence right after the one that matches the question's words.
+_RESPONSE_VERBS = frozenset(
+    """membantah dibantah bantahan menolak ditolak penolakan menyambut disambut sambutan
+    mengecam dikecam kecaman menegaskan ditegaskan menanggapi ditanggapi tanggapan merespons
+    merespon direspons direspon respons menjawab dijawab jawaban membalas dibalas balasan
+    mengkritik dikritik kritik kritikan memprotes diprotes protes menyangkal disangkal
+    menyesalkan disesalkan menyayangkan disayangkan mengutuk dikutuk kutukan menampik ditampik
+    menyetujui disetujui mengapresiasi diapresiasi bereaksi reaksi denied denies deny rejected
+    rejects welcomed welcomes condemned condemns criticized criticised responded replied
+    protested dismissed""".split()
+)
+
+
+def _response(text: str, start: int, end: int) -> Span | None:
+    """The reaction a sentence reports: from its first response verb to the end of the clause."""
+    for m in re.finditer(r"\w+", text[start:end]):
+        if m.group().lower().removesuffix("nya") in _RESPONSE_VERBS:
+            rest = text[start + m.start() : end].rstrip(" .;:\n")
+            return Span(start + m.start(), start + m.start() + len(rest), "reaction", rest)
+    return None
+
+
+# Words that refer back to someone named in the sentence before ("Ia menilai ...").
+_PRONOUNS = frozenset("ia dia beliau mereka he she they".split())
+
+
+def _swapped_coverage(
+    question: Question, text: str, stems: frozenset[str], before: frozenset[str],
+    idf: Callable[[str], float],
+) -> float:
+    """Coverage for a follow-up that asks the earlier question about another name ("Kalau
+    Putin?"): the sentence must name it, or refer back with a pronoun to a sentence that does;
+    naming it covers half, the earlier question's words the other half."""
+    refers = bool(_PRONOUNS & set(words(text)))
+    found = stems | before if refers else stems
+    if not any(t in found for group in question.required for t in group):
+        return 0.0
+    earlier = replace(question, groups=(), required=())
+    lent = _coverage(earlier, stems, idf, before if refers else frozenset())
+    if not lent:
+        return 0.0
+    return 0.5 + 0.5 * lent
 
 
 def _describe(question: Question, text: str, start: int, end: int) -> Span | None:
@@ -204,6 +255,9 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
     (0..1): cued by a word like "selama"/"pada" and close to the question's words."""
     if question.kind == "reason":
         return None, 0.0
+    if question.kind == "reaction":
+        span = _response(text, start, end)
+        return span, 1.0 if span else 0.0
     if question.kind in ("identity", "expansion"):
         span = (_describe if question.kind == "identity" else _expansion)(question, text, start, end)
         return span, 1.0 if span else 0.0
@@ -211,7 +265,7 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
     names = {"person", "organization", "location"}
     kinds = names if question.kind in names | {"name", "other"} else {question.kind}
     candidates = [
-        s for s in find_spans(text, start, end, asked)
+        s for s in find_spans(text, start, end, asked, question.elapsed)
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
     # Word order is Indonesian, so only an Indonesian question lines up with the sentence.
@@ -245,7 +299,35 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
         return score
 
     best = max(candidates, key=fit)
-    return best, fit(best)
+    score = fit(best)
+    if best.kind == "location" == question.kind:
+        best = _widen_place(best, text, start, asked)
+    return best, score
+
+
+# Prepositions that may stand between an asked verb and the place it happened at.
+_PLACE_PREPOSITIONS = frozenset("di ke dari melalui lewat dalam pada via on in at through".split())
+
+
+def _widen_place(span: Span, text: str, start: int, asked: set[str]) -> Span:
+    """A place named by a common noun before the name, right after the question's verb:
+    "disiarkan melalui televisi nasional Rusia" -> "televisi nasional Rusia"."""
+    stems = {stem(w) for w in asked}
+    tokens = list(re.finditer(r"\w+", text[start : span.start]))
+    nouns = 0
+    while nouns < min(len(tokens), 3):
+        word = tokens[-1 - nouns].group()
+        if not word.islower() or word in STOPWORDS or _COPULA.fullmatch(f"{word} ") or stem(word) in stems:
+            break
+        nouns += 1
+    rest = [stem(t.group().lower()) for t in tokens[: len(tokens) - nouns][-2:]]
+    after_verb = rest[-1:] and rest[-1] in stems or (
+        len(rest) == 2 and rest[1] in _PLACE_PREPOSITIONS and rest[0] in stems
+    )
+    if not nouns or not after_verb:
+        return span
+    s0 = start + tokens[-nouns].start()
+    return replace(span, start=s0, value=text[s0 : span.end])
 
 
 # Chunks come back question after question: split and stem each sentence once.
@@ -288,10 +370,19 @@ def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], flo
             if key in seen:
                 continue
             seen.add(key)
-            # The neighbouring sentences are context: "it", "the organism" point into them.
-            around = (stems[n - 1] if n else frozenset()) | (stems[n + 1] if n + 1 < len(stems) else frozenset())
-            coverage = _coverage(question, stems[n], idf, around)
             text = chunk.text[s:e]
+            previous = stems[n - 1] if n else frozenset()
+            if question.required:
+                coverage = _swapped_coverage(question, text, stems[n], previous, idf)
+            elif question.kind == "reaction" and _response(text, 0, len(text)):
+                # The reaction answers what the sentence before it reports.
+                coverage = _coverage(question, stems[n], idf, previous, before_weight=1.0)
+            else:
+                # The neighbouring sentences are context: "it", "the organism" point into them.
+                around = previous | (stems[n + 1] if n + 1 < len(stems) else frozenset())
+                coverage = _coverage(question, stems[n], idf, around)
+            if question.replaced & stems[n]:
+                coverage /= 2  # also about whom the earlier question asked
             score = coverage + RETRIEVAL_WEIGHT * chunk.score / top + PHRASE_WEIGHT * _phrases(question, text)
             out.append(_Sentence(chunk, base + s, base + e, text, coverage, score))
     return out
@@ -303,18 +394,25 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
     if not sentences:
         return not_found(question)
     # Values are looked for only where an answer can come from: the best-matching sentences.
+    # An open question's phrase is weak evidence: only a sentence nearly as much about the
+    # question as the best one may answer with it.
+    top = max(s.coverage for s in sentences)
+
+    def answers(s: _Sentence) -> bool:
+        return s.span is not None and (question.kind != "other" or s.coverage >= OPEN_PHRASE_RATIO * top)
+
     for sentence in sentences[:SPAN_POOL]:
         base = int(sentence.chunk.meta["start"])
         span, fit = _pick_span(question, sentence.chunk.text, sentence.start - base, sentence.end - base)
         if span:
             sentence.span = replace(span, start=span.start + base, end=span.end + base)
-            sentence.score += 0.1 + 0.5 * fit
+            sentence.score += (0.1 + 0.5 * fit) * answers(sentence)
     sentences.sort(key=lambda s: s.score, reverse=True)
     # A typed question is answered by the best sentence that holds a value of its type.
     relevant = [s for s in sentences if s.coverage >= (FOUND_THRESHOLD_EN if question.english else FOUND_THRESHOLD)]
     if not relevant:
         return not_found(question)
-    best = next((s for s in relevant if s.span), relevant[0])
+    best = next((s for s in relevant if answers(s)), relevant[0])
     cited = _supporting(best, sentences)
     rival = _rival(best, cited, question)
     if rival:
@@ -327,8 +425,10 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
         other = render(rival.span, question.english)
         lead = "The articles disagree:" if question.english else "Artikel-artikel berbeda:"
         text = f"{lead} {value} [1], {'but' if question.english else 'tetapi'} {other} [2]."
+    elif value and best.span.kind not in _QUOTED:
+        text = f"{value[:1].upper()}{value[1:]} [1]."
     else:
-        text = f"{value[:1].upper()}{value[1:]} [1]." if value else f"{best.text} [1]"
+        text = f"{best.text} [1]"
     first_extra = 3 if rival else 2
     if len(citations) >= first_extra:
         markers = ", ".join(f"[{n}]" for n in range(first_extra, len(citations) + 1))

@@ -94,7 +94,7 @@ class Bot:
         """Answer `question`; `history` (earlier turns, oldest first) resolves follow-ups.
         Raises QuestionError for an empty or over-long question."""
         started = time.perf_counter()
-        parsed = parse_question(question, _context(question, history))
+        parsed = parse_question(question, *_context(question, history))
         chunks = self.retriever.retrieve(parsed.search_text, parsed.search_groups)
         t = time.perf_counter()
         answer = extract(parsed, chunks, self.retriever.idf)
@@ -103,17 +103,17 @@ class Bot:
         return answer
 
 
-def _context(question: str, history: Sequence[Message] | None) -> str:
+def _context(question: str, history: Sequence[Message] | None) -> tuple[str, str]:
     """For a follow-up, the previous question and the answer it got ("that" may point at
-    either); "" when `question` stands on its own."""
+    either); empty strings when `question` stands on its own."""
     turns = [m for m in history or () if isinstance(m.get("content"), str)]
     users = [i for i, m in enumerate(turns) if m.get("role") == "user"]
     if not users or not (_FOLLOW_UP.search(question) or len(question.split()) <= 3):
-        return ""
+        return "", ""
     last = users[-1]
     replies = [m["content"] for m in turns[last + 1 :] if m.get("role") == "assistant"]
     reply = _MARKERS.sub(" ", replies[0]) if replies and replies[0] not in NOT_FOUND.values() else ""
-    return f"{turns[last]['content']} {reply}".strip()
+    return turns[last]["content"].strip(), " ".join(reply.split())
 
 
 __all__ = ["Bot", "QuestionError"]

@@ -14,6 +14,7 @@ from .lexicon import (
     translate_terms,
     translation_groups,
 )
+from .spans import is_place
 from .text import STOPWORDS, stem, terms, variants, words
 
 MAX_QUESTION_CHARS = 1000
@@ -49,11 +50,28 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+# Words that ask how someone reacted ("How did Beijing respond?", "Apa tanggapan Putin?"); the
+# answer is the sentence reporting the reaction. Checked after every other type, so "Who
+# responded ..." still asks for a person.
+_REACTION_WORDS = frozenset(
+    """respond responds responded responding response responses react reacts reacted reaction
+    reactions reply replies replied answer answered retort retorted tanggapan tanggapannya
+    menanggapi ditanggapi jawaban jawabannya menjawab dijawab merespons merespon direspons
+    respons responsnya reaksi reaksinya bereaksi membalas dibalas balasan balasannya""".split()
+)
+
 
 # Question words: a follow-up with one of these asks its own kind of question.
 _ASKS = re.compile(
     r"\b(what|when|where|who|whom|whose|why|how|which|apa|kapan|mana|dimana|siapa|mengapa|kenapa"
     r"|bagaimana|berapa)\w*\b",
+    re.IGNORECASE,
+)
+
+
+# "How long after the invasion ...", "Berapa lama setelah ...": the time since an event.
+_ELAPSED = re.compile(
+    r"\b(how long|berapa lama)\b.*\b(after|since|before|ago|sejak|setelah|sesudah|sebelum|usai)\b",
     re.IGNORECASE,
 )
 
@@ -64,7 +82,9 @@ class QuestionError(ValueError):
 
 # Words that only say what type of answer is wanted ("how long", "berapa lama").
 _TYPE_WORDS = {
-    "duration": {"long", "last", "lasted", "lasting", "took", "take", "lama", "lamanya"},
+    # "How long after the start of the war": the start only marks where the time is counted from.
+    "duration": {"long", "last", "lasted", "lasting", "took", "take", "lama", "lamanya",
+                 "start", "started", "begin", "began", "beginning", "outbreak", "awal", "mulai", "dimulai"},
     "quantity": {"many", "much", "banyak", "jumlah", "jumlahnya"},
     "date": {"date", "day", "year", "month", "time", "tanggal", "tahun", "bulan", "hari",
              "take", "took", "taken", "place", "happen", "happened", "occur", "occurred"},
@@ -74,6 +94,7 @@ _TYPE_WORDS = {
     "expansion": {"stand", "stands", "short"},  # "What does PBB stand for?"
     "location": {"city", "country", "place", "province", "island", "region", "town", "kota",
                  "negara", "tempat", "provinsi", "pulau", "daerah", "wilayah"},
+    "reaction": set(_REACTION_WORDS),
 }
 
 
@@ -88,8 +109,11 @@ class Question:
     words: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
     context: tuple[tuple[str, ...], ...] = ()
+    reply: tuple[tuple[str, ...], ...] = ()
     proper: frozenset[str] = frozenset()
     head: str = ""
+    required: tuple[tuple[str, ...], ...] = ()
+    replaced: frozenset[str] = frozenset()
 
     @property
     def terms(self) -> list[str]:
@@ -105,8 +129,14 @@ class Question:
 
     @property
     def search_groups(self) -> tuple[tuple[str, ...], ...]:
-        """The question's own word groups, then those lent by the conversation."""
-        return self.groups + self.context
+        """The question's own word groups, then those lent by the conversation: the earlier
+        question's, then its answer's."""
+        return self.groups + self.context + self.reply
+
+    @property
+    def elapsed(self) -> bool:
+        """Whether a duration question asks for the time since an event ("how long after ...")."""
+        return self.kind == "duration" and bool(_ELAPSED.search(self.text))
 
     @property
     def search_text(self) -> str:
@@ -220,6 +250,16 @@ def _head(text: str, english: bool = False) -> str:
     return ""
 
 
+def _asks_reaction(text: str) -> bool:
+    """Whether the question asks for a reaction: a reaction word that is not just a modifier
+    ("... sebagai tanggapan atas ...", "in response to ...")."""
+    tokens = words(text)
+    return any(
+        t in _REACTION_WORDS and not (i and tokens[i - 1] in ("sebagai", "in", "a"))
+        for i, t in enumerate(tokens)
+    )
+
+
 def answer_type(text: str) -> str:
     """The answer type a question asks for, or "other"."""
     for kind, pattern in _TYPES:
@@ -235,6 +275,8 @@ def answer_type(text: str) -> str:
         return "organization"
     if english and head in _TITLE_WORDS | _PERSON_HEADS:
         return "person"  # "Which ... lecturer", "What is the name of the minister ..."
+    if _asks_reaction(text):
+        return "reaction"
     return "name" if head else "other"
 
 
@@ -311,9 +353,61 @@ def _stem_groups(content: list[list[str]], english: bool = False) -> list[tuple[
     return groups
 
 
-def parse_question(text: str, context: str = "") -> Question:
+# A follow-up may open with a word that only links it to the conversation ("Lalu Xi?").
+_OPENER = re.compile(
+    r"^\s*(and|so|then|what about|how about|dan|lalu|terus|kalau|bagaimana dengan)\b[\s,]*",
+    re.IGNORECASE,
+)
+# Capitalised words inside a sentence (not its first word) are names; "'s" is no part of one.
+_PROPER = re.compile(r"(?<=\s)(?<![.?!]\s)[A-Z][\w-]*?(?=['’]s\b|[^\w-]|$)")
+_NAME = re.compile(r"\b[A-Z][\w-]*")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+
+
+@dataclass(frozen=True)
+class _Lent:
+    """What an earlier turn lends a follow-up: the question's words, the answer's words, and
+    whether the follow-up only swaps in another name, and if so whether that name takes the
+    earlier answer's place rather than a name of the earlier question."""
+
+    question: list[list[str]]
+    answer: list[list[str]]
+    swapped: bool = False
+    for_answer: bool = False
+    replaced: frozenset[str] = frozenset()
+
+
+def _lend(
+    context: str, reply: str, own: list[tuple[str, ...]], proper: set[str]
+) -> _Lent:
+    """The words an earlier question and its answer lend a follow-up. When the follow-up names
+    someone new ("Lalu Xi?", "What about Putin? ..."), the new name replaces the earlier names
+    of its sort (person or place), and the earlier answer, which was about them, lends nothing."""
+    if not context and not reply:
+        return _Lent([], [])
+    if looks_english(context):
+        context = _POSSESSIVE.sub("", context)
+    earlier_english = looks_english(context or reply)
+    lent = (_content(_tokens(context, earlier_english), earlier_english, answer_type(context), _capitalised(context))
+            if context else [])
+    answer = _content(_tokens(reply, earlier_english), earlier_english, "other") if reply else []
+    earlier = {stem(w) for w in words(f"{context} {reply}")}
+    new = {g[0] for g in own} & (proper - earlier)
+    if not new:
+        return _Lent(lent, answer)
+    places = any(is_place(n) for n in new)
+    asked = {w.lower() for w in _PROPER.findall(context) if is_place(w) == places}
+    named = asked | {w.lower() for w in _NAME.findall(reply) if is_place(w) == places}
+    lent = [group for group in lent if not named & set(group)]
+    swapped = all(g[0] in proper for g in own)
+    replaced = frozenset(stem(n) for n in named) - new
+    return _Lent(lent, [], swapped, swapped and not asked and bool(named), replaced)
+
+
+def parse_question(text: str, context: str = "", reply: str = "") -> Question:
     """Analyse a question. `context`, the earlier question a follow-up leans on, lends its
-    words (and its answer type when the follow-up names none)."""
+    words (and its answer type when the follow-up names none); `reply`, the answer it got,
+    lends its words at a lower weight."""
     text = clean(text)
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(
@@ -322,29 +416,32 @@ def parse_question(text: str, context: str = "") -> Question:
     # A bare "Yuri Ushakov?" has no function words: keep the conversation's language.
     known = any(t in STOPWORDS for t in words(text))
     english = looks_english(text if known or not context else context)
+    body = _OPENER.sub("", text)
+    if english:
+        body = _POSSESSIVE.sub("", body)
     kind = answer_type(text)
-    if kind == "other" and context and not _ASKS.search(text):
+    if kind == "other" and context and not _ASKS.search(body):
         kind = answer_type(context)  # "And Xi?" asks what the previous question asked
-    content = _content(_tokens(text, english), english, kind, _capitalised(text), _acronyms(text))
+    content = _content(_tokens(body, english), english, kind, _capitalised(text), _acronyms(text))
     own = _stem_groups(content, english)
-    proper = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][\w'-]*", text)}
-    lent: list[list[str]] = []
-    if context:
-        earlier = looks_english(context)
-        lent = _content(
-            _tokens(context, earlier), earlier, answer_type(context), _capitalised(context)
-        )
-        # "Lalu Xi?" after a question about Putin: the new name replaces the old ones.
-        if proper & {g[0] for g in own}:
-            named = {w.lower() for w in re.findall(r"\b[A-Z][\w'-]*", context)}
-            lent = [group for group in lent if not named & set(group)]
+    proper = {stem(w.lower()) for w in _PROPER.findall(text)}
+    lent = _lend(context, reply, own, proper)
+    if lent.for_answer and kind in ("person", "organization", "location", "name"):
+        # "Siapa yang menyebut ...? Vladimir Putin." "Lalu Xi?": the new name takes the answer's
+        # place, so the follow-up asks what Xi said or did about the same thing.
+        kind = "other"
+    borrowed = _stem_groups(lent.question, looks_english(context))
     return Question(
         text=text,
         english=english,
         kind=kind,
-        words=tuple(dict.fromkeys(w for group in content + lent for w in group)),
+        words=tuple(dict.fromkeys(w for g in content + lent.question + lent.answer for w in g)),
         groups=tuple(own),
-        context=tuple(g for g in _stem_groups(lent, looks_english(context)) if g not in own),
+        context=tuple(g for g in borrowed if g not in own),
+        reply=tuple(g for g in _stem_groups(lent.answer, looks_english(context or reply))
+                    if g not in own and g not in borrowed),
         proper=frozenset(proper),
         head=_head(text, english),
+        required=tuple(own) if lent.swapped else (),
+        replaced=lent.replaced,
     )

@@ -46,8 +46,11 @@ _TITLES = frozenset(
     mayjen brigjen kapolri kapolda kapolres dr prof ir h hj kh bapak ibu pak bu sekretaris asisten juru
     bicara jubir raja ratu pangeran perdana pm sri paus kaisar syekh mr mrs ms president minister
     governor mayor chief general director spokesman spokesperson king queen prince pope sheikh
-    dirut manajer pelatih kapten komandan panglima duta besar dubes menlu mendagri kepolisian""".split()
+    dirut manajer pelatih kapten komandan panglima duta besar dubes menlu mendagri kepolisian
+    pemimpin leader""".split()
 )
+# Words that continue a place's name ("Korea Utara", "Amerika Serikat").
+_PLACE_TAILS = frozenset("utara selatan barat timur tengah serikat raya".split())
 _ORG_WORDS = frozenset(
     """pt cv tbk bank universitas partai kementerian departemen dinas badan komisi dewan lembaga yayasan
     institut asosiasi persatuan perusahaan koperasi kantor balai komite markas polda polres kejaksaan
@@ -76,6 +79,15 @@ _PLACES = frozenset(
 )
 
 
+# Words that introduce where a report was taken from: a news outlet or agency follows.
+_SOURCE_CUES = frozenset("dikutip dilansir melansir diberitakan".split())
+
+
+def is_place(word: str) -> bool:
+    """Whether a word names a country or a large place (from a compact list)."""
+    return word.lower() in _PLACES
+
+
 # Words right before a value that mark it as the value of the event, not an aside
 # ("berlangsung selama sekitar 1 jam" vs "peringatan empat tahun").
 CUES = {
@@ -84,8 +96,11 @@ CUES = {
     "quantity": frozenset("sebanyak sejumlah sekitar mencapai total hingga sebesar senilai of about".split()),
     "location": frozenset("di ke dari in at to from".split()),
     "person": frozenset("kata ujar menurut oleh said by according".split()),
+    "organization": _SOURCE_CUES,
 }
 _AGE_WORDS = frozenset("peringatan ulang hut usia berusia umur berumur menjelang anniversary aged age".split())
+# Of those, the ones that give someone's age, which is never the time since an event.
+_OLD_WORDS = frozenset("usia berusia umur berumur aged age".split())
 _SINCE_WORDS = frozenset("sejak setelah sebelum lalu silam since after before ago".split())
 # A name right before one of these is the speaker: the answer to "who said ...".
 SPEECH_VERBS = frozenset(
@@ -114,21 +129,43 @@ _OPENERS = frozenset(
 )
 
 
+def _abbreviates(token: str, words: list[str]) -> bool:
+    """Whether `token` is "(AS)" after "Amerika Serikat": an acronym of those words' initials."""
+    acronym = re.fullmatch(r"\(([A-Z]{2,})\)[,.;:]?", token)
+    initials = "".join(w[0] for w in words if w[:1].isupper())
+    return bool(acronym) and initials.startswith(acronym[1][0]) and _in_order(acronym[1], initials)
+
+
+def _in_order(letters: str, within: str) -> bool:
+    """Whether `letters` appear in `within` in order."""
+    rest = iter(within)
+    return all(letter in rest for letter in letters)
+
+
 def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tuple[int, int]:
-    """Drop leading titles, function words and words the question already names."""
+    """Drop leading titles, function words and words the question already names, and a bare
+    "(AS)" left over from a name the question already named ("Amerika Serikat (AS)")."""
     tokens = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     drop = _TITLES | STOPWORDS | _OPENERS | question_words
-    after_title = False
+    # "Presiden China Xi Jinping", "pemimpin Korea Utara Kim Jong Un": a place right after a
+    # title belongs to the title.
+    after_title = (text[:start].split()[-1:] or [""])[0].lower() in _TITLES
+    in_place = False
+    dropped: list[str] = []
     while tokens:
         word = text[tokens[0][0] : tokens[0][1]].lower().strip(",.")
-        # "Presiden China Xi Jinping": a place right after a title belongs to the title.
-        if word in drop or (after_title and word in _PLACES and len(tokens) > 1):
+        place = after_title and len(tokens) > 1 and (word in _PLACES or in_place and word in _PLACE_TAILS)
+        if word in drop or place:
             after_title = after_title or word in _TITLES
+            in_place = place
+            dropped.append(text[tokens[0][0] : tokens[0][1]])
             tokens.pop(0)
         else:
             break
     # "Vladimir Putin" when the question names Putin: this is the asked-about person, not the answer.
     if tokens and text[tokens[-1][0] : tokens[-1][1]].lower().strip(",.") in question_words:
+        tokens = []
+    if len(tokens) == 1 and _abbreviates(text[tokens[0][0] : tokens[0][1]], dropped):
         tokens = []
     if not tokens:
         return start, start
@@ -142,6 +179,8 @@ def _name_kind(text: str, start: int, end: int, before: str) -> str:
     cue = before.split()[-1].lower() if before.split() else ""
     if any(w in _ORG_WORDS for w in name_words) or re.fullmatch(r"[A-Z]{2,6}", text[start:end]):
         return "organization"
+    if _SOURCE_CUES & {w.lower() for w in before.split()[-2:]}:
+        return "organization"  # "seperti dikutip dari Reuters": a news source
     if any(w in _PLACE_WORDS for w in name_words) or cue in _PLACE_CUES or name_words[0] in _PLACES:
         return "location"
     return "person"
@@ -165,8 +204,12 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
-def find_spans(text: str, start: int, end: int, question_words: set[str]) -> list[Span]:
-    """Every typed candidate in text[start:end] (a sentence), in reading order."""
+def find_spans(
+    text: str, start: int, end: int, question_words: set[str], elapsed: bool = False
+) -> list[Span]:
+    """Every typed candidate in text[start:end] (a sentence), in reading order. `elapsed`: the
+    question asks for the time since an event ("how long after ..."), so an anniversary or a
+    time since is a duration too."""
     sentence = text[start:end]
     spans: list[Span] = []
     taken: list[tuple[int, int]] = []
@@ -188,7 +231,8 @@ def find_spans(text: str, start: int, end: int, question_words: set[str]) -> lis
         # sejak invasi": an age or a time since, not how long something lasted.
         before = (sentence[: m.start()].split()[-1:] or [""])[0].lower()
         after = (sentence[m.end() :].split()[:1] or [""])[0].lower().strip(",.")
-        if before not in _AGE_WORDS and after not in _SINCE_WORDS:
+        since = before in _AGE_WORDS - _OLD_WORDS or after in _SINCE_WORDS
+        if before not in _OLD_WORDS and (elapsed or not since):
             add(m.start("v"), m.end("v"), "duration", (m.group("q") or "").lower())
     for m in DATE.finditer(sentence):
         add(m.start("v"), m.end("v"), "date")
