@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .spans import Span
 from .text import STOPWORDS, stem, variants
@@ -48,15 +49,24 @@ class _Token:
     word: bool
 
 
-def _tokens(sentence: str, offset: int, asked: Collection[str]) -> list[_Token]:
+@lru_cache(maxsize=20000)
+def _lexed(sentence: str) -> tuple[tuple[int, int, str, str, bool, frozenset[str]], ...]:
+    """The sentence's tokens once: offsets, text, lowercase, whether a word, and the stems a
+    content word may match (none for function words and punctuation)."""
     out = []
     for m in _TOKEN.finditer(sentence):
         text = m.group()
         lower = text.lower()
         word = text[0].isalnum() or text[0] == "_"
-        is_asked = word and lower not in STOPWORDS and any(v in asked for v in variants(lower))
-        out.append(_Token(offset + m.start(), offset + m.end(), text, lower, is_asked, word))
-    return out
+        forms = frozenset(variants(lower)) if word and lower not in STOPWORDS else frozenset()
+        out.append((m.start(), m.end(), text, lower, word, forms))
+    return tuple(out)
+
+
+def _tokens(sentence: str, offset: int, asked: Collection[str]) -> list[_Token]:
+    asked = asked if isinstance(asked, (set, frozenset)) else set(asked)
+    return [_Token(offset + s, offset + e, text, lower, not forms.isdisjoint(asked), word)
+            for s, e, text, lower, word, forms in _lexed(sentence)]
 
 
 def _runs(tokens: list[_Token]) -> list[tuple[int, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .text import STOPWORDS
 
@@ -204,6 +205,32 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
+Bounds = tuple[tuple[int, int], ...]
+
+
+@lru_cache(maxsize=20000)
+def _matches(sentence: str) -> tuple[tuple[tuple[int, int, str, bool, bool], ...], Bounds, Bounds, Bounds]:
+    """What the patterns find in a sentence, whatever the question: durations (with their
+    qualifier, whether they are a time since, whether an age), dates, quantities and names."""
+    durations = []
+    for m in DURATION.finditer(sentence):
+        # "peringatan empat tahun" (fourth anniversary), "berusia 60 tahun", "empat tahun
+        # sejak invasi": an age or a time since, not how long something lasted.
+        before = (sentence[: m.start()].split()[-1:] or [""])[0].lower()
+        after = (sentence[m.end() :].split()[:1] or [""])[0].lower().strip(",.")
+        since = before in _AGE_WORDS - _OLD_WORDS or after in _SINCE_WORDS
+        durations.append((m.start("v"), m.end("v"), (m.group("q") or "").lower(), since, before in _OLD_WORDS))
+    dates = tuple((m.start("v"), m.end("v")) for m in DATE.finditer(sentence))
+    quantities = []
+    for m in QUANTITY.finditer(sentence):
+        s, e = m.start("v"), m.end("v")
+        unit = m.group("unit")
+        if unit and unit.lower() in STOPWORDS:
+            e = m.start("unit")
+        quantities.append((s, len(sentence[:e].rstrip())))
+    return tuple(durations), dates, tuple(quantities), tuple(_names(sentence))
+
+
 def find_spans(
     text: str, start: int, end: int, question_words: set[str], elapsed: bool = False
 ) -> list[Span]:
@@ -226,23 +253,15 @@ def find_spans(
             )
             spans.append(Span(start + s, start + e, kind, sentence[s:e], qualifier, cued))
 
-    for m in DURATION.finditer(sentence):
-        # "peringatan empat tahun" (fourth anniversary), "berusia 60 tahun", "empat tahun
-        # sejak invasi": an age or a time since, not how long something lasted.
-        before = (sentence[: m.start()].split()[-1:] or [""])[0].lower()
-        after = (sentence[m.end() :].split()[:1] or [""])[0].lower().strip(",.")
-        since = before in _AGE_WORDS - _OLD_WORDS or after in _SINCE_WORDS
-        if before not in _OLD_WORDS and (elapsed or not since):
-            add(m.start("v"), m.end("v"), "duration", (m.group("q") or "").lower())
-    for m in DATE.finditer(sentence):
-        add(m.start("v"), m.end("v"), "date")
-    for m in QUANTITY.finditer(sentence):
-        s, e = m.start("v"), m.end("v")
-        unit = m.group("unit")
-        if unit and unit.lower() in STOPWORDS:
-            e = m.start("unit")
-        add(s, len(sentence[:e].rstrip()), "quantity")
-    for m in _names(sentence):
+    durations, dates, quantities, names = _matches(sentence)
+    for s, e, qualifier, since, old in durations:
+        if not old and (elapsed or not since):
+            add(s, e, "duration", qualifier)
+    for s, e in dates:
+        add(s, e, "date")
+    for s, e in quantities:
+        add(s, e, "quantity")
+    for m in names:
         s, e = _trim_name(sentence, m[0], m[1], question_words)
         # A lone capitalised word opening the sentence is usually just a capitalised word.
         if e > s and (s > 0 or " " in sentence[s:e] or sentence[s:e].lower() in _PLACES):
