@@ -16,7 +16,7 @@ from index.embedder import Embedder, load_embedder
 from qa import Answer, Bot
 
 from .corpus import FacQA, first_passages, load_facqa, sample, write_passages
-from .metrics import contains, score, strip_markers
+from .metrics import contains, near_duplicate, score, strip_markers
 
 log = logging.getLogger("bench")
 T = TypeVar("T")
@@ -133,12 +133,14 @@ class Context:
         cited = [c.article for c in answer.citations]
         predicted = prediction(answer)
         first = self.passages.get(cited[0], "") if cited else ""
+        gold = self.passages.get(item.article, "")
         return {
             "id": item.id, "question": item.question, "gold": item.answer,
             "article": item.article, "found": answer.found, "kind": answer.kind,
             "prediction": predicted, "text": answer.text, "cited": cited,
             **score(item.article, item.answer, cited, predicted),
-            # Near-duplicate passages: the first cited one may hold the gold answer too.
-            "answer@1": bool(cited) and (cited[0] == item.article or contains(first, item.answer)),
+            # A near-duplicate of the gold passage that holds the gold answer is as good a source.
+            "dup@1": bool(cited) and (cited[0] == item.article
+                                      or near_duplicate(first, gold) and contains(first, item.answer)),
             "seconds": round(seconds, 6), "timings": dict(self.facqa_bot.timings),
         }

@@ -34,6 +34,12 @@ def contains(prediction: str, gold: str) -> bool:
     return bool(ref) and f" {ref} " in f" {normalize(prediction)} "
 
 
+def near_duplicate(a: str, b: str, share: float = 0.5) -> bool:
+    """True when two texts share at least `share` of their distinct normalised words (Jaccard)."""
+    x, y = set(normalize(a).split()), set(normalize(b).split())
+    return bool(x and y) and len(x & y) / len(x | y) >= share
+
+
 def cite_at(gold: str, cited: Sequence[str], k: int) -> bool:
     """True when `gold` is among the first `k` cited articles."""
     return gold in cited[:k]

@@ -88,7 +88,7 @@ def facqa_quality(ctx: Context) -> dict | None:
         "articles": len(distinct_passages(ctx.facqa_items)),
         "articles_skipped": len(ctx.facqa_bot.report.skipped) if ctx.facqa_bot.report else 0,
         **summarize(records),
-        "answer@1": rate(r["answer@1"] for r in records),
+        "dup@1": rate(r["dup@1"] for r in records),
         "found_rate": rate(r["found"] for r in records),
         "by_kind": {kind: _kind_scores(rs)
                     for kind, rs in sorted(by_kind.items(), key=lambda kv: -len(kv[1]))},

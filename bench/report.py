@@ -108,11 +108,11 @@ def _facqa(facqa: dict | None) -> list[str]:
         f"abstained) with the gold span. The bot answered {_pct(facqa['found_rate'])} of them.",
     )
     lines += _table(("", *SCORE_HEADER), [_scores("Bot", facqa)])
-    if "answer@1" in facqa:
+    if "dup@1" in facqa:
         lines += _para(
-            "Some passages repeat others nearly word for word, so a first citation of another passage ",
-            f"can hold the gold answer too: the first cited passage holds it for {_pct(facqa['answer@1'])} ",
-            "of the questions (cite@1 counts only the gold passage).",
+            "Some passages repeat others nearly word for word. Counting a first citation of a near-",
+            "duplicate of the gold passage (half or more of their distinct words shared) that holds ",
+            f"the gold answer as correct, cite@1 would be {_pct(facqa['dup@1'])}.",
         )
     lines += _para("By the question kind the bot detected:")
     lines += _table(

@@ -35,6 +35,8 @@ _WEAK = frozenset(
 # Indonesian verb prefixes: a lowercase word the stemmer shortens after one is a verb, not a name.
 _VERB = re.compile(r"(?:me|di|ber|ter)\w{3,}")
 MAX_RUN = 8
+_NO_START = STOPWORDS | _WEAK
+_NO_PHRASE = STOPWORDS | _CLAUSE
 # How far (in words) a question word may sit from the run and still border it.
 REACH = 3
 
@@ -58,7 +60,9 @@ def _lexed(sentence: str) -> tuple[tuple[int, int, str, str, bool, frozenset[str
         text = m.group()
         lower = text.lower()
         word = text[0].isalnum() or text[0] == "_"
-        forms = frozenset(variants(lower)) if word and lower not in STOPWORDS else frozenset()
+        # "ubur-ubur", "9P/Tempel": the whole token and each of its parts may be asked for.
+        parts = {lower, *re.findall(r"\w+", lower)} - STOPWORDS if word else set()
+        forms = frozenset(v for part in parts for v in variants(part))
         out.append((m.start(), m.end(), text, lower, word, forms))
     return tuple(out)
 
@@ -86,7 +90,7 @@ def _runs(tokens: list[_Token]) -> list[tuple[int, int]]:
 
 def _trimmed(tokens: list[_Token], i: int, j: int) -> tuple[int, int]:
     """Drop function words and joiners from both ends of a run."""
-    while i < j and (tokens[i].lower in STOPWORDS | _WEAK or not tokens[i].word or _verb(tokens[i])):
+    while i < j and (tokens[i].lower in _NO_START or not tokens[i].word or _verb(tokens[i])):
         i += 1
     # A noun phrase ends where a verb or a function word starts ("kelapa sawit | akan ditanam").
     for n in range(i + 1, j):
@@ -134,7 +138,7 @@ def _parenthesised(tokens: list[_Token]) -> list[tuple[float, int, int]]:
         if close is None or close == n + 1:
             continue
         i = n
-        while i > 0 and n - i < 5 and tokens[i - 1].word and tokens[i - 1].lower not in STOPWORDS | _CLAUSE:
+        while i > 0 and n - i < 5 and tokens[i - 1].word and tokens[i - 1].lower not in _NO_PHRASE:
             i -= 1
         inner, outer = tokens[n + 1 : close], tokens[i:n]
         if not outer:
@@ -159,11 +163,12 @@ def gap(question_stems: Collection[str], head: str, text: str, start: int, end: 
         i, j = _trimmed(tokens, i, j)
         if i >= j:
             continue
-        j = min(j, i + MAX_RUN)
         score = float(_border(tokens, range(i - 1, -1, -1)) + _border(tokens, range(j, len(tokens))))
         before = next((t for t in reversed(tokens[:i]) if t.word and t.lower not in STOPWORDS), None)
         if before is not None and heads & set(variants(before.lower)) and tokens[i - 1] is before:
             score += 2
+        if j - i > MAX_RUN:  # scored whole, but answered with its start
+            i, j = _trimmed(tokens, i, i + MAX_RUN)
         score += 0.5 * (tokens[i].text[:1].isupper() or tokens[i].text[:1].isdigit())
         score -= 1.0 * (j - i == 1 and tokens[i].text.islower())  # a lone common word is rarely a name
         if score > 0.5 and (best is None or score > best[0]):

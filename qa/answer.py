@@ -101,7 +101,7 @@ def _coverage(
     before: set[str] = frozenset(), before_weight: float = 0.5,
 ) -> float:
     """IDF-weighted share of the question's words (any translation counts) found in `stems`;
-    words found only in the sentence `before` count `before_weight`, as context. A word the
+    words found only in `before` (the neighbouring sentences) count `before_weight`, as context. A word the
     corpus never uses weighs as much as the rarest one (a name twice as much), so it lowers
     coverage. Words lent by the earlier question count half, by its answer a quarter."""
     unseen = max((idf(t) for t in question.terms), default=1.0)
@@ -413,6 +413,8 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
     if not relevant:
         return not_found(question)
     best = next((s for s in relevant if answers(s)), relevant[0])
+    if not answers(best):
+        best.span = None  # a weak open phrase is no answer: quote the sentence instead
     cited = _supporting(best, sentences)
     rival = _rival(best, cited, question)
     if rival:

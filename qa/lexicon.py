@@ -181,8 +181,9 @@ _ROMAN = ((50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, 
 
 def roman_numeral(number: int) -> tuple[str, ...]:
     """The lowercase Roman numeral Indonesian news numbers events with ("Kejuaraan Asia XVI"),
-    for 2..89; () otherwise (one letter is too ambiguous to search for)."""
-    if not 2 <= number < 90 or number in (5, 10, 50):
+    for 2..89 but 5, 10, 50 (one letter is too ambiguous to search for) and 11, 51 ("xi" and
+    "li" are names); () otherwise."""
+    if not 2 <= number < 90 or number in (5, 10, 11, 50, 51):
         return ()
     letters = ""
     for value, numeral in _ROMAN:
@@ -283,8 +284,12 @@ def _translate(word: str) -> tuple[str, ...]:
     translations = _lookup(list(_base_forms(word))) or _lookup(list(_derived_forms(word)))
     if translations:
         return translations
-    borrowed = {loanword(form) for form in _base_forms(word)} - {"", word}
-    return (word, *sorted(borrowed))
+    return (word, *sorted(borrowed_spellings(word)))
+
+
+def borrowed_spellings(word: str) -> set[str]:
+    """Indonesian spellings a learned English word may be borrowed as, other than itself."""
+    return {loanword(form) for form in _base_forms(word)} - {"", word}
 
 
 @lru_cache(maxsize=1)

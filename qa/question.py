@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .lexicon import (
     EN_STOPWORDS,
     IRREGULAR,
+    borrowed_spellings,
     english_units,
     looks_english,
     synonyms,
@@ -313,8 +314,10 @@ def _content(
         if all(word in skip for word in unit.split()):
             continue
         own = [unit] if unit in names and unit not in STOPWORDS else []
+        # A name keeps its spelling: "Harry" is no borrowed "hari" (day).
+        foreign = borrowed_spellings(unit) if unit in names else set()
         for group in translation_groups(unit):
-            content.append(list(dict.fromkeys(own + [w for w in group if kept(w)])))
+            content.append(list(dict.fromkeys(own + [w for w in group if kept(w) and w not in foreign])))
     return content
 
 
@@ -360,7 +363,6 @@ _OPENER = re.compile(
 )
 # Capitalised words inside a sentence (not its first word) are names; "'s" is no part of one.
 _PROPER = re.compile(r"(?<=\s)(?<![.?!]\s)[A-Z][\w-]*?(?=['’]s\b|[^\w-]|$)")
-_NAME = re.compile(r"\b[A-Z][\w-]*")
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 
@@ -375,6 +377,17 @@ class _Lent:
     swapped: bool = False
     for_answer: bool = False
     replaced: frozenset[str] = frozenset()
+
+
+def _reply_names(reply: str) -> set[str]:
+    """Lowercase names in an earlier answer. Its first word is capitalised anyway, so it counts
+    only when another capitalised word follows it or it is the whole answer ("Xi [1].")."""
+    names = {w.lower() for w in _PROPER.findall(reply)}
+    tokens = reply.split()
+    first = words(tokens[0]) if tokens else []
+    if first and tokens[0][:1].isupper() and (len(first) == len(words(reply)) or tokens[1][:1].isupper()):
+        names.add(first[0])
+    return names
 
 
 def _lend(
@@ -397,7 +410,7 @@ def _lend(
         return _Lent(lent, answer)
     places = any(is_place(n) for n in new)
     asked = {w.lower() for w in _PROPER.findall(context) if is_place(w) == places}
-    named = asked | {w.lower() for w in _NAME.findall(reply) if is_place(w) == places}
+    named = asked | {w for w in _reply_names(reply) if is_place(w) == places}
     lent = [group for group in lent if not named & set(group)]
     swapped = all(g[0] in proper for g in own)
     replaced = frozenset(stem(n) for n in named) - new

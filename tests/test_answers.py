@@ -276,3 +276,22 @@ def test_place_named_by_a_noun_after_the_asked_verb(seeds_bot) -> None:  # type:
     first = answer.citations[0]
     assert first.quote[first.span_start - first.start : first.span_end - first.start] == "televisi pemerintah Rusia"
     assert seeds_bot.ask("Where did Xi and Putin last meet in person?").text.startswith("Beijing [1]")
+
+
+def test_follow_up_after_a_reaction_keeps_the_topic(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    # The earlier answer opens with a capitalised common word ("Undangan"), not a name.
+    history = [{"role": "user", "content": "Bagaimana tanggapan Putin atas undangan itu?"},
+               {"role": "assistant", "content": "Undangan tersebut dilaporkan telah disambut positif oleh Presiden Rusia. [1]"}]
+    answer = seeds_bot.ask("Lalu Xi?", history=history)
+    assert answer.found and "Xi" in answer.citations[0].quote
+
+
+def test_every_highlight_lies_inside_its_quote(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    questions = [case["q"] for case in QUESTIONS]
+    highlighted = 0
+    for question in questions:
+        for c in seeds_bot.ask(question).citations:
+            if c.span_start is not None:
+                highlighted += 1
+                assert c.start <= c.span_start < c.span_end <= c.end, (question, c)
+    assert highlighted >= len(questions) // 2

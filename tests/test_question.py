@@ -2,6 +2,7 @@
 
 import pytest
 
+from qa.lexicon import translate_terms
 from qa.question import answer_type, parse_question
 
 
@@ -54,3 +55,23 @@ def test_english_search_words() -> None:
 def test_a_root_the_stemmer_mistakes_for_a_prefixed_word_also_counts_as_itself() -> None:
     groups = parse_question("Who chaired the committee?").groups
     assert any({"tua", "ketua"} <= set(group) for group in groups)  # "diketuai" stems to "ketua"
+
+
+def test_a_capitalised_first_word_of_an_answer_is_no_name() -> None:
+    from qa.question import _reply_names
+
+    assert _reply_names('Menyusun "rencana besar" .') == set()
+    assert _reply_names("Xi .") == {"xi"}
+    assert _reply_names("Yuri Ushakov .") == {"yuri", "ushakov"}
+    assert _reply_names("Undangan itu disambut positif oleh Putin.") == {"putin"}
+
+
+def test_a_name_keeps_its_spelling() -> None:
+    # "Harry" borrowed as "hari" (day) would match nearly every article.
+    groups = parse_question("What did Prince Harry say?").groups
+    assert ("harry",) in groups and not any("hari" in g for g in groups)
+
+
+def test_roman_numerals_that_spell_names_are_not_searched() -> None:
+    assert translate_terms(["11th"]) == ["11"]
+    assert "xvi" in translate_terms(["16th"])

@@ -87,3 +87,11 @@ def test_bracketed_apposition_answers_from_the_other_side(question: str, expecte
     span, _ = gap(_stems(question), parsed.head, sentence, 0, len(sentence))
     assert span is not None and span.value == expected
 
+
+
+def test_hyphenated_question_word_is_matched_in_the_sentence() -> None:
+    # "ubur-ubur" in the sentence is the question's "Ubur-ubur", not part of the answer.
+    question = "Ubur-ubur apakah yang ditemukan di Teluk Jakarta?"
+    sentence = "Peneliti menemukan ubur-ubur Aurelia di Teluk Jakarta."
+    span, _ = gap(_stems(question), parse_question(question).head, sentence, 0, len(sentence))
+    assert span is not None and span.value == "Aurelia"
