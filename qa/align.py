@@ -127,6 +127,15 @@ def _border(tokens: list[_Token], positions: range) -> int:
     return count
 
 
+def _bordered(tokens: list[_Token], i: int, j: int, heads: set[str]) -> float:
+    """How closely the question borders tokens[i:j]: its words within REACH on each side, plus
+    2 when the asked-about noun comes right before."""
+    score = float(_border(tokens, range(i - 1, -1, -1)) + _border(tokens, range(j, len(tokens))))
+    if i > 0 and tokens[i - 1].word and heads & set(variants(tokens[i - 1].lower)):
+        score += 2
+    return score
+
+
 def _parenthesised(tokens: list[_Token]) -> list[tuple[float, int, int]]:
     """"beruang madu (Helarctos malayanus)": when the question names one side of a bracketed
     apposition, the other side is the answer (a Latin name, a full name, a translation)."""
@@ -163,10 +172,7 @@ def gap(question_stems: Collection[str], head: str, text: str, start: int, end: 
         i, j = _trimmed(tokens, i, j)
         if i >= j:
             continue
-        score = float(_border(tokens, range(i - 1, -1, -1)) + _border(tokens, range(j, len(tokens))))
-        before = next((t for t in reversed(tokens[:i]) if t.word and t.lower not in STOPWORDS), None)
-        if before is not None and heads & set(variants(before.lower)) and tokens[i - 1] is before:
-            score += 2
+        score = _bordered(tokens, i, j, heads)
         if j - i > MAX_RUN:  # scored whole, but answered with its start
             i, j = _trimmed(tokens, i, i + MAX_RUN)
         score += 0.5 * (tokens[i].text[:1].isupper() or tokens[i].text[:1].isdigit())
@@ -192,9 +198,6 @@ def bordering(question_stems: Collection[str], head: str, text: str, start: int,
     def score(s: int, e: int) -> float:
         i = next((n for n, t in enumerate(tokens) if t.end > s), len(tokens))
         j = next((n for n, t in enumerate(tokens) if t.start >= e), len(tokens))
-        value = float(_border(tokens, range(i - 1, -1, -1)) + _border(tokens, range(j, len(tokens))))
-        if i > 0 and tokens[i - 1].word and heads & set(variants(tokens[i - 1].lower)):
-            value += 2
-        return value
+        return _bordered(tokens, i, j, heads)
 
     return score

@@ -189,11 +189,9 @@ def _describe(question: Question, text: str, start: int, end: int) -> Span | Non
     return None
 
 
-# "How did X describe ...", "Apa kata X ...": the answer is what was said, a whole clause.
-_STATEMENT = re.compile(
-    r"\b(how|bagaimana|kata|say|said|says|tell|told|describe[sd]?|menggambarkan|menyebut\w*|pendapat|opinion|think|thinks)\b",
-    re.IGNORECASE,
-)
+# "Bagaimana X menggambarkan ...", "Apa kata X ...": the answer is what was said, a whole clause
+# (only Indonesian questions are lined up with the sentence).
+_STATEMENT = re.compile(r"\b(bagaimana|kata|menggambarkan|menyebut\w*|pendapat)\b", re.IGNORECASE)
 _SAYS = re.compile(
     r"\b(say|says|said|tell|told|state[sd]?|announce[sd]?|kata|berkata|mengatakan|menyatakan|mengungkapkan"
     r"|menyebut\w*|mengumumkan|menjelaskan)\b",

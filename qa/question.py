@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from .lexicon import (
     EN_STOPWORDS,
@@ -116,11 +117,11 @@ class Question:
     required: tuple[tuple[str, ...], ...] = ()
     replaced: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def terms(self) -> list[str]:
         return list(dict.fromkeys(t for group in self.search_groups for t in group))
 
-    @property
+    @cached_property
     def pairs(self) -> frozenset[tuple[str, str]]:
         """Stems of neighbouring content words of an Indonesian question, as written."""
         if self.english:
@@ -363,7 +364,6 @@ _OPENER = re.compile(
 )
 # Capitalised words inside a sentence (not its first word) are names; "'s" is no part of one.
 _PROPER = re.compile(r"(?<=\s)(?<![.?!]\s)[A-Z][\w-]*?(?=['’]s\b|[^\w-]|$)")
-_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 
 @dataclass(frozen=True)
@@ -391,24 +391,24 @@ def _reply_names(reply: str) -> set[str]:
 
 
 def _lend(
-    context: str, reply: str, own: list[tuple[str, ...]], proper: set[str]
+    context: str, reply: str, own: list[tuple[str, ...]], names: set[str]
 ) -> _Lent:
     """The words an earlier question and its answer lend a follow-up. When the follow-up names
     someone new ("Lalu Xi?", "What about Putin? ..."), the new name replaces the earlier names
-    of its sort (person or place), and the earlier answer, which was about them, lends nothing."""
+    of its sort (person or place), and the earlier answer, which was about them, lends nothing.
+    `names`: the follow-up's capitalised words, lowercase."""
     if not context and not reply:
         return _Lent([], [])
-    if looks_english(context):
-        context = _POSSESSIVE.sub("", context)
     earlier_english = looks_english(context or reply)
     lent = (_content(_tokens(context, earlier_english), earlier_english, answer_type(context), _capitalised(context))
             if context else [])
     answer = _content(_tokens(reply, earlier_english), earlier_english, "other") if reply else []
     earlier = {stem(w) for w in words(f"{context} {reply}")}
+    proper = {stem(n) for n in names}
     new = {g[0] for g in own} & (proper - earlier)
     if not new:
         return _Lent(lent, answer)
-    places = any(is_place(n) for n in new)
+    places = any(is_place(n) for n in names if stem(n) in new)  # "perancis" stems to "ancis"
     asked = {w.lower() for w in _PROPER.findall(context) if is_place(w) == places}
     named = asked | {w for w in _reply_names(reply) if is_place(w) == places}
     lent = [group for group in lent if not named & set(group)]
@@ -430,15 +430,14 @@ def parse_question(text: str, context: str = "", reply: str = "") -> Question:
     known = any(t in STOPWORDS for t in words(text))
     english = looks_english(text if known or not context else context)
     body = _OPENER.sub("", text)
-    if english:
-        body = _POSSESSIVE.sub("", body)
     kind = answer_type(text)
     if kind == "other" and context and not _ASKS.search(body):
         kind = answer_type(context)  # "And Xi?" asks what the previous question asked
     content = _content(_tokens(body, english), english, kind, _capitalised(text), _acronyms(text))
     own = _stem_groups(content, english)
-    proper = {stem(w.lower()) for w in _PROPER.findall(text)}
-    lent = _lend(context, reply, own, proper)
+    names = {w.lower() for w in _PROPER.findall(text)}
+    proper = {stem(w) for w in names}
+    lent = _lend(context, reply, own, names)
     if lent.for_answer and kind in ("person", "organization", "location", "name"):
         # "Siapa yang menyebut ...? Vladimir Putin." "Lalu Xi?": the new name takes the answer's
         # place, so the follow-up asks what Xi said or did about the same thing.

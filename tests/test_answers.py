@@ -223,6 +223,12 @@ def test_earlier_answer_weighs_less_than_the_earlier_question(seeds_bot) -> None
                {"role": "assistant", "content": "On Wednesday, 4 February 2026 [1]."}]
     answer = seeds_bot.ask("How long did it last?", history=history)
     assert answer.kind == "duration" and "1 hour 25 minutes" in answer.text
+    # The earlier question's words are lent as context (half weight), the answer's as reply
+    # (a quarter), so a sentence repeating the earlier date does not outweigh the duration.
+    parsed = parse_question("How long did it last?", "When did Putin and Xi hold their video call?",
+                            "On Wednesday, 4 February 2026")
+    lent, replied = {t for g in parsed.context for t in g}, {t for g in parsed.reply for t in g}
+    assert {"putin", "xi", "video"} <= lent and {"rabu", "2026"} <= replied and not replied & lent
 
 
 def test_acronym_of_a_name_the_question_gives_is_no_answer(seeds_bot) -> None:  # type: ignore[no-untyped-def]

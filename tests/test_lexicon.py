@@ -119,14 +119,15 @@ def test_multiword_expressions_translate_as_one_unit() -> None:
     assert "sumbar" in translate_terms(english_units(["west", "sumatra"]))
 
 
-def test_news_vocabulary_phrases_are_known_words() -> None:
+def test_news_vocabulary_phrases_are_read_as_one_unit() -> None:
     news = load_lexicon(NEWS_LEXICON)
     phrases = [headword for headword in news if " " in headword]
     assert phrases and all(len(p.split()) <= MAX_PHRASE_WORDS for p in phrases)
+    assert [p for p in phrases if english_units(p.split()) != [p]] == []
 
 
 def test_active_verbs_bring_their_passive() -> None:
-    assert passive_forms("menyerang") == ["diserang", "dinyerang"]
+    assert passive_forms("menyerang")[0] == "diserang"
     assert "dikelola" in passive_forms("mengelola")
     assert "disahkan" in passive_forms("mengesahkan")
     assert passive_forms("membangun") == ["dibangun"]

@@ -75,3 +75,9 @@ def test_a_name_keeps_its_spelling() -> None:
 def test_roman_numerals_that_spell_names_are_not_searched() -> None:
     assert translate_terms(["11th"]) == ["11"]
     assert "xvi" in translate_terms(["16th"])
+
+
+def test_a_new_place_in_a_follow_up_replaces_the_earlier_place() -> None:
+    # "Perancis" stems to "ancis": whether it is a place is read from the word, not its stem.
+    question = parse_question("Lalu Perancis?", "Di mana Putin bertemu Xi?", "Beijing")
+    assert question.replaced == {"beijing"}
