@@ -68,13 +68,13 @@ def build_retriever(folder: Path, persist_dir: Path, embedder: Embedder) -> Base
     return index.as_retriever(similarity_top_k=TOP_K)
 
 
-def _ask(retriever: BaseRetriever, item: FacQA) -> dict:
+def _ask(retriever: BaseRetriever, item: FacQA, gold: Gold) -> dict:
     """Retrieve for one question; the answer is the top chunk's text."""
     nodes, seconds = timed(lambda: retriever.retrieve(item.question))
     cited = [n.node.metadata.get("file_name", "") for n in nodes]
     answer = nodes[0].node.get_content() if nodes else ""
     return {"id": item.id, "cited": cited, "prediction": answer,
-            **score(item.article, item.answer, cited, answer), "seconds": round(seconds, 6)}
+            **score(item.article, gold.articles, gold.answers, cited, answer), "seconds": round(seconds, 6)}
 
 
 def run(ctx: Context) -> dict:
@@ -85,7 +85,7 @@ def run(ctx: Context) -> dict:
         lambda: build_retriever(ctx.facqa_folder, ctx.work / "baseline-index", ctx.embedder)
     )
     log.info("baseline index built in %.1f s; asking %d questions", build, len(ctx.questions))
-    baseline = [_ask(retriever, item) for item in ctx.questions]
+    baseline = [_ask(retriever, item, ctx.golds[item.id]) for item in ctx.questions]
     path = write_jsonl(ctx.out / "baseline_facqa.jsonl", baseline)
     ours, theirs = summarize(ctx.bot_results), summarize(baseline)
     keys = ("cite@1", "cite@5", "f1", "contains", "p50_s", "p95_s")

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 from index.embedder import Embedder, load_embedder
 from qa import Answer, Bot
 
-from .corpus import FacQA, first_passages, load_facqa, sample, write_passages
-from .metrics import contains, near_duplicate, score, strip_markers
+from .corpus import FacQA, Gold, first_passages, golds, load_facqa, sample, write_passages
+from .metrics import score, strip_markers
 
 log = logging.getLogger("bench")
 T = TypeVar("T")
@@ -123,24 +123,20 @@ class Context:
         return [self.ask_facqa(item) for item in self.questions]
 
     @cached_property
-    def passages(self) -> dict[str, str]:
-        """Article file name -> passage text, for every FacQA passage of the corpus."""
-        return {item.article: item.passage for item in self.facqa_items or []}
+    def golds(self) -> dict[int, Gold]:
+        """Question id -> every passage and span FacQA accepts for it."""
+        return golds(self.facqa_items or [])
 
     def ask_facqa(self, item: FacQA) -> dict:
         """Ask the FacQA bot one question and score the answer against its gold passage and span."""
         answer, seconds = timed(lambda: self.facqa_bot.ask(item.question))
         cited = [c.article for c in answer.citations]
         predicted = prediction(answer)
-        first = self.passages.get(cited[0], "") if cited else ""
-        gold = self.passages.get(item.article, "")
+        gold = self.golds[item.id]
         return {
             "id": item.id, "question": item.question, "gold": item.answer,
             "article": item.article, "found": answer.found, "kind": answer.kind,
             "prediction": predicted, "text": answer.text, "cited": cited,
-            **score(item.article, item.answer, cited, predicted),
-            # A near-duplicate of the gold passage that holds the gold answer is as good a source.
-            "dup@1": bool(cited) and (cited[0] == item.article
-                                      or near_duplicate(first, gold) and contains(first, item.answer)),
+            **score(item.article, gold.articles, gold.answers, cited, predicted),
             "seconds": round(seconds, 6), "timings": dict(self.facqa_bot.timings),
         }

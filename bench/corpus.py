@@ -12,6 +12,8 @@ from typing import TypeVar
 from index.articles import parse
 from index.chunks import chunk_spans, split_sentences
 
+from .metrics import normalize
+
 SEED = 20260204
 T = TypeVar("T")
 
@@ -40,6 +42,14 @@ class SeedQuestion:
     lang: str
     answers: tuple[str, ...] | None
     article: str | None
+
+
+@dataclass(frozen=True)
+class Gold:
+    """Everything FacQA accepts for one question: its passages (as article names) and spans."""
+
+    articles: frozenset[str]
+    answers: tuple[str, ...]
 
 
 def article_name(passage_id: str) -> str:
@@ -77,6 +87,28 @@ def sample(items: list[T], count: int | None) -> list[T]:
         return list(items)
     chosen = sorted(random.Random(SEED).sample(range(len(items)), count))
     return [items[i] for i in chosen]
+
+
+def golds(items: Iterable[FacQA]) -> dict[int, Gold]:
+    """Question id -> its gold passages and answers. FacQA asks some questions word for word
+    of several passages, a row each, with the span marked in each; and some passages recur
+    with only their spacing changed by detokenisation ("1,05" and "1, 05"). Every such
+    passage is that question's gold passage, and every marked span its gold answer, as in
+    multi-reference scoring."""
+    items = list(items)
+    rows: dict[str, list[FacQA]] = {}
+    for item in items:
+        rows.setdefault(normalize(item.question), []).append(item)
+    copies: dict[str, set[str]] = {}
+    for item in items:
+        copies.setdefault(normalize(item.passage).replace(" ", ""), set()).add(item.article)
+    out: dict[int, Gold] = {}
+    for item in items:
+        same = rows[normalize(item.question)]
+        articles = {a for row in same for a in copies[normalize(row.passage).replace(" ", "")]}
+        answers = tuple(dict.fromkeys(row.answer for row in same))
+        out[item.id] = Gold(frozenset(articles), answers)
+    return out
 
 
 def distinct_passages(items: Iterable[FacQA]) -> dict[str, str]:

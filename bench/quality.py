@@ -88,7 +88,7 @@ def facqa_quality(ctx: Context) -> dict | None:
         "articles": len(distinct_passages(ctx.facqa_items)),
         "articles_skipped": len(ctx.facqa_bot.report.skipped) if ctx.facqa_bot.report else 0,
         **summarize(records),
-        "dup@1": rate(r["dup@1"] for r in records),
+        "gold_rows": sum(len(g.articles) > 1 for g in ctx.golds.values()),
         "found_rate": rate(r["found"] for r in records),
         "by_kind": {kind: _kind_scores(rs)
                     for kind, rs in sorted(by_kind.items(), key=lambda kv: -len(kv[1]))},

@@ -108,11 +108,13 @@ def _facqa(facqa: dict | None) -> list[str]:
         f"abstained) with the gold span. The bot answered {_pct(facqa['found_rate'])} of them.",
     )
     lines += _table(("", *SCORE_HEADER), [_scores("Bot", facqa)])
-    if "dup@1" in facqa:
+    if "cite@1 row" in facqa:
         lines += _para(
-            "Some passages repeat others nearly word for word. Counting a first citation of a near-",
-            "duplicate of the gold passage (half or more of their distinct words shared) that holds ",
-            f"the gold answer as correct, cite@1 would be {_pct(facqa['dup@1'])}.",
+            f"A question's gold passages: FacQA asks {facqa.get('gold_rows', 0)} of its questions of ",
+            "more than one passage (the same question, a row per passage, or a passage repeated ",
+            "with only its spacing changed), and any of them is a gold passage; F1 and ",
+            "containment take the best of the question's gold spans. Counting only the passage ",
+            f"of each question's own row, cite@1 is {_pct(facqa['cite@1 row'])}.",
         )
     lines += _para("By the question kind the bot detected:")
     lines += _table(

@@ -36,6 +36,9 @@ MAX_CITATIONS = 5
 SPAN_POOL = 10
 # How much each question word bordering a candidate value adds to its fit.
 ALIGN_WEIGHT = 0.25
+# What a sentence holding a value of the asked type gains: a base plus its fit (0..~2).
+SPAN_BONUS = 0.1
+SPAN_FIT_WEIGHT = 0.5
 # How much sharing the question's word pairs adds to a sentence's score.
 PHRASE_WEIGHT = 0.5
 NOT_FOUND = {
@@ -404,7 +407,7 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
         span, fit = _pick_span(question, sentence.chunk.text, sentence.start - base, sentence.end - base)
         if span:
             sentence.span = replace(span, start=span.start + base, end=span.end + base)
-            sentence.score += (0.1 + 0.5 * fit) * answers(sentence)
+            sentence.score += (SPAN_BONUS + SPAN_FIT_WEIGHT * fit) * answers(sentence)
     sentences.sort(key=lambda s: s.score, reverse=True)
     # A typed question is answered by the best sentence that holds a value of its type.
     relevant = [s for s in sentences if s.coverage >= (FOUND_THRESHOLD_EN if question.english else FOUND_THRESHOLD)]

@@ -94,3 +94,24 @@ def test_suites_without_facqa_say_so(tmp_path: Path) -> None:
         cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True, timeout=300,
     )
     assert "FacQA file not found" in json.loads(done.stdout)["skipped"]
+
+
+def test_gold_passages_are_every_row_of_the_same_question_and_spacing_copies() -> None:
+    from bench.corpus import FacQA, golds
+    from bench.metrics import score
+
+    items = [
+        FacQA(0, "Berapa orang dievakuasi?", "p1", "Sebanyak 1,05 juta orang dievakuasi.", "1,05 juta orang"),
+        FacQA(1, "Berapa  orang dievakuasi ?", "p2", "Warga yang dievakuasi 1,1 juta orang.", "1,1 juta orang"),
+        FacQA(2, "Siapa gubernurnya?", "p3", "Sebanyak 1, 05 juta orang dievakuasi.", "Budi"),
+        FacQA(3, "Siapa wali kotanya?", "p4", "Wali kota Ani datang.", "Ani"),
+    ]
+    gold = golds(items)
+    # Rows 0 and 1 ask the same question; p3 is p1 with its spacing changed.
+    assert gold[0].articles == gold[1].articles == {"p1.txt", "p2.txt", "p3.txt"}
+    assert gold[0].answers == ("1,05 juta orang", "1,1 juta orang")
+    assert gold[3].articles == {"p4.txt"} and gold[3].answers == ("Ani",)
+    scored = score("p2.txt", gold[1].articles, gold[1].answers, ["p3.txt", "p2.txt"], "1,05 juta orang")
+    assert scored == {"cite@1": True, "cite@5": True, "cite@1 row": False, "f1": 1.0, "contains": True}
+    missed = score("p4.txt", gold[3].articles, gold[3].answers, ["p1.txt"], "Budi")
+    assert missed == {"cite@1": False, "cite@5": False, "cite@1 row": False, "f1": 0.0, "contains": False}
