@@ -13,7 +13,7 @@ from llama_index.core.retrievers import BaseRetriever
 from index.embedder import Embedder
 
 from .context import Context, log, timed, write_jsonl
-from .corpus import FacQA
+from .corpus import FacQA, Gold
 from .metrics import ratio, score, summarize
 
 TOP_K = 5
