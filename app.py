@@ -90,7 +90,7 @@ def reply_parts(bot: Bot, question: str, history: list[dict[str, str]]) -> tuple
     """(answer text, sources HTML) for the chat, both safe to render; never raises."""
     try:
         answer: Answer = bot.ask(question, history=history)
-    except QuestionError as err:
+    except (QuestionError, StoreError) as err:
         return html.escape(f"Sorry, {err}."), ""
     except Exception:
         log.exception("answering failed for question %r", question[:200])
@@ -149,7 +149,7 @@ def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None =
     """The /ask endpoint's answer: Answer.to_dict(), or found=False with an "error" field."""
     try:
         return bot.ask(question, history=plain_history(history)).to_dict()
-    except QuestionError as err:
+    except (QuestionError, StoreError) as err:
         error = str(err)
     except Exception:
         log.exception("answering failed for question %r", str(question)[:200])

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     # The library narrates every load attempt; the one line that matters is ours.
     logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request to a Chroma server
     try:
         store = Store(args.persist_dir, url=args.chroma_url)
         report = store.sync(args.folder, load_embedder(args.model), progress=not args.quiet)

@@ -7,6 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,8 @@ def _client(persist_dir: Path, url: str | None) -> Any:
 
 
 class Store:
-    """A Chroma collection of article chunks, with precomputed embeddings."""
+    """A Chroma collection of article chunks, with precomputed embeddings. Every failure of
+    Chroma itself (a server that stopped, a read-only folder) is a one-line StoreError."""
 
     def __init__(self, persist_dir: Path | str | None = None, url: str | None = None) -> None:
         """Open the embedded store in `persist_dir`, or the server at `url` (QA_CHROMA_URL)."""
@@ -102,15 +104,40 @@ class Store:
         self._collection: Any = None
         self.rebuilt = False
 
+    @contextmanager
+    def _guarded(self, action: str) -> Iterator[None]:
+        """Turn a Chroma failure while doing `action` into a StoreError that says what to do."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as exc:
+            detail = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+            if self.url:
+                raise StoreError(
+                    f"Chroma server at {self.url} failed while {action} ({detail}); "
+                    "check that it is running (chroma run) and retry"
+                ) from exc
+            raise StoreError(
+                f"index at {self.persist_dir} failed while {action} ({detail}); "
+                "check the folder is writable, or delete it to rebuild"
+            ) from exc
+
     def collection(self, embedder: Embedder | None = None, rebuild: bool = True) -> Any:
         """The chunk collection. With an embedder, it is created if missing and, when built by
         another model, rebuilt (`rebuild`) or refused with a StoreError."""
         if self._collection is not None and embedder is None:
             return self._collection
+        with self._guarded("opening the collection"):
+            return self._open(embedder, rebuild)
+
+    def _open(self, embedder: Embedder | None, rebuild: bool) -> Any:
+        from chromadb.errors import NotFoundError
+
         where = self.url or self.persist_dir
         try:
             existing = self.client.get_collection(COLLECTION, embedding_function=None)
-        except Exception:
+        except NotFoundError:
             existing = None
         if embedder is not None and existing is not None:
             built_with = existing.metadata.get("embed_model")
@@ -137,11 +164,14 @@ class Store:
 
     def exists(self) -> bool:
         """True when an index (possibly empty) is already there."""
-        try:
-            self.client.get_collection(COLLECTION, embedding_function=None)
-            return True
-        except Exception:
-            return False
+        from chromadb.errors import NotFoundError
+
+        with self._guarded("looking for the index"):
+            try:
+                self.client.get_collection(COLLECTION, embedding_function=None)
+            except NotFoundError:
+                return False
+        return True
 
     @property
     def embed_model(self) -> str:
@@ -149,11 +179,13 @@ class Store:
         return str(self.collection().metadata.get("embed_model", ""))
 
     def count(self) -> int:
-        return int(self.collection().count())
+        with self._guarded("counting chunks"):
+            return int(self.collection().count())
 
     def indexed_articles(self) -> dict[str, str]:
         """Article file name -> content digest, from each article's first chunk."""
-        got = self.collection().get(where={"chunk_no": 0}, include=["metadatas"])
+        with self._guarded("listing the indexed articles"):
+            got = self.collection().get(where={"chunk_no": 0}, include=["metadatas"])
         return {m["article"]: m["digest"] for m in got["metadatas"]}
 
     def sync(self, folder: Path | str, embedder: Embedder, progress: bool = False) -> SyncReport:
@@ -197,7 +229,8 @@ class Store:
         return report
 
     def _delete(self, where: dict[str, Any]) -> None:
-        self.collection().delete(where=where)
+        with self._guarded("deleting old chunks"):
+            self.collection().delete(where=where)
 
     def _write(self, articles: list[Article], embedder: Embedder, progress: bool) -> int:
         """Embed and upsert the chunks of `articles` in batches; returns the chunk count."""
@@ -211,12 +244,13 @@ class Store:
         rows = (row for a, s in spans for row in _rows(a, s))
         while batch := list(itertools.islice(rows, BATCH)):
             vectors = embedder.encode_documents([r[3] for r in batch])
-            self.collection().upsert(
-                ids=[r[0] for r in batch],
-                documents=[r[1] for r in batch],
-                metadatas=[r[2] for r in batch],
-                embeddings=vectors.tolist(),
-            )
+            with self._guarded("writing chunks"):
+                self.collection().upsert(
+                    ids=[r[0] for r in batch],
+                    documents=[r[1] for r in batch],
+                    metadatas=[r[2] for r in batch],
+                    embeddings=vectors.tolist(),
+                )
             bar.update(len(batch))
         bar.close()
         return total
@@ -225,14 +259,16 @@ class Store:
         """Every chunk as (id, text, metadata), read in pages."""
         col = self.collection()
         for offset in itertools.count(0, batch):
-            got = col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            with self._guarded("reading chunks"):
+                got = col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
             yield from zip(got["ids"], got["documents"], got["metadatas"])
             if len(got["ids"]) < batch:
                 return
 
     def query(self, vector: Iterable[float], k: int) -> list[tuple[str, float]]:
         """Nearest chunks to `vector` as (id, cosine similarity); `k` at most the chunk count."""
-        got = self.collection().query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
+        with self._guarded("searching"):
+            got = self.collection().query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
 
 

@@ -70,6 +70,7 @@ class Bot:
         *,
         model: str | None = None,
         chroma_url: str | None = None,
+        embedder: Embedder | None = None,
         store: Store | None = None,
     ) -> Bot:
         """A bot over an existing index, without reading any article folder. Raises StoreError
@@ -77,7 +78,7 @@ class Bot:
         store = store or Store(persist_dir, url=chroma_url)
         if not store.exists():
             store.collection()  # raises the "no index, build it first" error
-        embedder = load_embedder(model)
+        embedder = embedder or load_embedder(model)
         store.collection(embedder, rebuild=False)
         return cls(store, embedder)
 
