@@ -39,6 +39,10 @@ ALIGN_WEIGHT = 0.25
 # What a sentence holding a value of the asked type gains: a base plus its fit (0..~2).
 SPAN_BONUS = 0.1
 SPAN_FIT_WEIGHT = 0.5
+# How many sentences on each side are a sentence's context, and what a question word found
+# only there counts for.
+CONTEXT_REACH = 1
+CONTEXT_WEIGHT = 0.65
 # How much sharing the question's word pairs adds to a sentence's score.
 PHRASE_WEIGHT = 0.5
 NOT_FOUND = {
@@ -380,8 +384,8 @@ def _sentences(question: Question, chunks: list[Chunk], idf: Callable[[str], flo
                 coverage = _coverage(question, stems[n], idf, previous, before_weight=1.0)
             else:
                 # The neighbouring sentences are context: "it", "the organism" point into them.
-                around = previous | (stems[n + 1] if n + 1 < len(stems) else frozenset())
-                coverage = _coverage(question, stems[n], idf, around)
+                around = frozenset().union(*stems[max(0, n - CONTEXT_REACH) : n], *stems[n + 1 : n + 1 + CONTEXT_REACH])
+                coverage = _coverage(question, stems[n], idf, around, CONTEXT_WEIGHT)
             if question.replaced & stems[n]:
                 coverage /= 2  # also about whom the earlier question asked
             score = coverage + RETRIEVAL_WEIGHT * chunk.score / top + PHRASE_WEIGHT * _phrases(question, text)
