@@ -42,7 +42,15 @@ NAME = re.compile(
     rf"{_NAME_TOKEN}(?:\s+(?:(?:bin|binti|van|von|de|der|al|da|del|dos|la|le)\s+)?{_NAME_TOKEN})*(?:\s+\([A-Z][\w .&-]*\))?"
 )
 
-_TITLES = frozenset(
+# Titles and ranks written before a name ("Prof", "Dr", "drh", "KH", "Kombes"): they stand
+# between a role and the name it introduces ("Kepala LIPI Prof Umar").
+HONORIFICS = frozenset(
+    """prof profesor dr drs dra drh ir h hj kh ny nyonya mr mrs ms jenderal letjen mayjen
+    brigjen laksamana laksda laksma marsekal marsda marsma kolonel kol letkol kapten brigadir
+    kombes akbp akp kompol irjen komjen kiai kyai ustad ustadz habib romo
+    pastor pendeta uskup kardinal syekh sheikh sir dokter""".split()
+)
+_TITLES = HONORIFICS | frozenset(
     """presiden wakil menteri gubernur bupati wali walikota kota ketua direktur kepala jenderal letjen
     mayjen brigjen kapolri kapolda kapolres dr prof ir h hj kh bapak ibu pak bu sekretaris asisten juru
     bicara jubir raja ratu pangeran perdana pm sri paus kaisar syekh mr mrs ms president minister

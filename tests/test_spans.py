@@ -95,3 +95,42 @@ def test_hyphenated_question_word_is_matched_in_the_sentence() -> None:
     sentence = "Peneliti menemukan ubur-ubur Aurelia di Teluk Jakarta."
     span, _ = gap(_stems(question), parse_question(question).head, sentence, 0, len(sentence))
     assert span is not None and span.value == "Aurelia"
+
+
+def _answer(question: str, sentence: str) -> str | None:
+    """The value the answer stage picks from one sentence."""
+    from qa.answer import _pick_span
+
+    span, _ = _pick_span(parse_question(question), sentence, 0, len(sentence))
+    return span.value if span else None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # The asked role leads up to the name through a title and a comma.
+        ("Siapa Kepala Badan Antariksa?",
+         "Hal itu dikatakan Kepala Badan Antariksa, Prof Dr Budi Santoso, kepada Menteri Riset Anton Wijaya.",
+         "Budi Santoso"),
+        # ... and beats the name the role follows after a comma.
+        ("Siapakah Menteri Koordinator Perekonomian sekarang?",
+         "Hadir Wakil Presiden Andi Kusuma, Menteri Koordinator Perekonomian Rudi Hartono, dan Gubernur Jambi.",
+         "Rudi Hartono"),
+        # A bracketed acronym between the role and the name is looked through.
+        ("Siapakah Direktur Jenderal Lembaga Riset Padi Dunia (LRPD)?",
+         "Demikian dikemukakan Direktur Jenderal Lembaga Riset Padi Dunia (LRPD) Robert Miller dalam "
+         "Konferensi Padi Dunia di Tabanan.",
+         "Robert Miller"),
+        # "di Tuban" cues a place, which is no answer to "who".
+        ("Siapa Menteri Perindustrian Indonesia?",
+         "Di Tuban, Menteri Perindustrian Bambang Wirawan mengimbau industri agar tidak menjadi penadah.",
+         "Bambang Wirawan"),
+    ],
+)
+def test_role_leads_up_to_the_name(question: str, sentence: str, expected: str) -> None:
+    assert _answer(question, sentence) == expected
+
+
+def test_role_of_a_who_question() -> None:
+    assert len(parse_question("Siapakah Kepala LIPI sekarang?").role) == 2
+    assert parse_question("Siapakah yang menjuarai lomba itu?").role == ()
