@@ -265,8 +265,10 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
     asked = set(question.words)
     names = {"person", "organization", "location"}
     kinds = names if question.kind in names | {"name", "other"} else {question.kind}
+    # "Departemen apakah ...": the asked noun opens the name it asks for ("Departemen Keuangan").
+    head = question.head if question.kind in ("location", "organization") else ""
     candidates = [
-        s for s in find_spans(text, start, end, asked, question.elapsed)
+        s for s in find_spans(text, start, end, asked, question.elapsed, head, question.kind in ("location", "organization"))
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
     # Word order is Indonesian, so only an Indonesian question lines up with the sentence.

@@ -151,11 +151,16 @@ def _in_order(letters: str, within: str) -> bool:
     return all(letter in rest for letter in letters)
 
 
-def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tuple[int, int]:
-    """Drop leading titles, function words and words the question already names, and a bare
-    "(AS)" left over from a name the question already named ("Amerika Serikat (AS)")."""
+def _trim_name(
+    text: str, start: int, end: int, question_words: set[str], head: str = "", posts: bool = False,
+) -> tuple[int, int, bool]:
+    """Drop leading titles, function words and words the question already names (but the noun
+    it asks about, `head`: "Departemen Keuangan"), and a bare "(AS)" left over from a name the
+    question already named ("Amerika Serikat (AS)"). With `posts` (the question asks where
+    someone serves), a full name the question gives is cut from the end of a name: what is left
+    names the post's place or body ("Bupati Kolaka"), which the flag returned says."""
     tokens = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-    drop = _TITLES | STOPWORDS | _OPENERS | question_words
+    drop = (_TITLES | STOPWORDS | _OPENERS | question_words) - {head}
     # "Presiden China Xi Jinping", "pemimpin Korea Utara Kim Jong Un": a place right after a
     # title belongs to the title.
     after_title = (text[:start].split()[-1:] or [""])[0].lower() in _TITLES
@@ -171,22 +176,36 @@ def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tup
             tokens.pop(0)
         else:
             break
+    # "Kepala Dinas Kesehatan NTT Stef Bria" when the question names Stef Bria: what comes
+    # before the full name the question gives is the answer ("NTT").
+    given, cut = 0, False
+    while len(tokens) > given and text[tokens[-1 - given][0] : tokens[-1 - given][1]].lower().strip(",.") in question_words | HONORIFICS:
+        given += 1
+    rest = {text[a:b].lower().strip(",.") for a, b in tokens[: len(tokens) - given]}
+    # "Bandara Sultan Syarif Kasim II": a bare marker is part of the given name, no other name.
+    if posts and given >= 2 and rest and not rest <= _ORG_WORDS | _PLACE_WORDS:
+        tokens, cut = tokens[: len(tokens) - given], True
     # "Vladimir Putin" when the question names Putin: this is the asked-about person, not the answer.
-    if tokens and text[tokens[-1][0] : tokens[-1][1]].lower().strip(",.") in question_words:
+    elif tokens and text[tokens[-1][0] : tokens[-1][1]].lower().strip(",.") in question_words:
         tokens = []
     if len(tokens) == 1 and _abbreviates(text[tokens[0][0] : tokens[0][1]], dropped):
         tokens = []
     if not tokens:
-        return start, start
+        return start, start, False
     last = text[tokens[-1][0] : tokens[-1][1]]
-    return tokens[0][0], tokens[-1][1] - (len(last) - len(last.rstrip(".,;:")))
+    return tokens[0][0], tokens[-1][1] - (len(last) - len(last.rstrip(".,;:"))), cut
 
 
-def _name_kind(text: str, start: int, end: int, before: str) -> str:
-    """person, organization or location for a capitalised name, from its words and context."""
+def _name_kind(text: str, start: int, end: int, before: str, serves: bool = False) -> str:
+    """person, organization or location for a capitalised name, from its words and context.
+    `serves`: someone's post names it ("Bupati Kolaka H Buhari Matta"), so it is no person."""
     name_words = [w.lower().strip("().,") for w in text[start:end].split()]
     cue = before.split()[-1].lower() if before.split() else ""
-    if any(w in _ORG_WORDS for w in name_words) or re.fullmatch(r"[A-Z]{2,6}", text[start:end]):
+    if any(w in _ORG_WORDS for w in name_words):
+        return "organization"
+    if serves:
+        return "location"
+    if re.fullmatch(r"[A-Z]{2,6}", text[start:end]):
         return "organization"
     if _SOURCE_CUES & {w.lower() for w in before.split()[-2:]}:
         return "organization"  # "seperti dikutip dari Reuters": a news source
@@ -240,11 +259,13 @@ def _matches(sentence: str) -> tuple[tuple[tuple[int, int, str, bool, bool], ...
 
 
 def find_spans(
-    text: str, start: int, end: int, question_words: set[str], elapsed: bool = False
+    text: str, start: int, end: int, question_words: set[str], elapsed: bool = False, head: str = "",
+    posts: bool = False,
 ) -> list[Span]:
     """Every typed candidate in text[start:end] (a sentence), in reading order. `elapsed`: the
     question asks for the time since an event ("how long after ..."), so an anniversary or a
-    time since is a duration too."""
+    time since is a duration too. `head`: the noun the question asks about, which a name keeps.
+    `posts`: the question asks where someone serves ("Bupati Kolaka H Buhari Matta")."""
     sentence = text[start:end]
     spans: list[Span] = []
     taken: list[tuple[int, int]] = []
@@ -270,8 +291,8 @@ def find_spans(
     for s, e in quantities:
         add(s, e, "quantity")
     for m in names:
-        s, e = _trim_name(sentence, m[0], m[1], question_words)
+        s, e, serves = _trim_name(sentence, m[0], m[1], question_words, head, posts)
         # A lone capitalised word opening the sentence is usually just a capitalised word.
         if e > s and (s > 0 or " " in sentence[s:e] or sentence[s:e].lower() in _PLACES):
-            add(s, e, _name_kind(sentence, s, e, sentence[:s]))
+            add(s, e, _name_kind(sentence, s, e, sentence[:s], serves))
     return sorted(spans, key=lambda sp: sp.start)

@@ -134,3 +134,25 @@ def test_role_leads_up_to_the_name(question: str, sentence: str, expected: str) 
 def test_role_of_a_who_question() -> None:
     assert len(parse_question("Siapakah Kepala LIPI sekarang?").role) == 2
     assert parse_question("Siapakah yang menjuarai lomba itu?").role == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # The asked noun opens the name ("Departemen apakah ..." -> "Departemen Keuangan"), and
+        # the full name the question gives is cut from its end.
+        ("Sekretaris Jenderal Departemen apakah Budi Santoso?",
+         "Hadir Menteri Sekretaris Negara Anton Wijaya dan Sekretaris Jenderal Departemen Keuangan Budi Santoso.",
+         "Departemen Keuangan"),
+        # Where someone serves: what the title names before their name.
+        ("Di kabupaten manakah, H Rahmat Hidayat menjabat sebagai bupati?",
+         "Sementara itu, Bupati Lembata H Rahmat Hidayat mengatakan proyek itu menjanjikan.", "Lembata"),
+    ],
+)
+def test_post_before_a_given_name(question: str, sentence: str, expected: str) -> None:
+    assert _answer(question, sentence) == expected
+
+
+def test_a_marker_before_a_given_name_is_part_of_it() -> None:
+    sentence = "Pesawat itu diparkir di apron Bandara Sultan Iskandar Muda, Banda Aceh."
+    assert _answer("Di kota manakah terletak Bandar Udara Sultan Iskandar Muda?", sentence) == "Banda Aceh"
