@@ -88,6 +88,14 @@ _PLACES = frozenset(
 )
 
 
+# Lowercase nouns shortly before a name that say it names a group ("kelompok pemberontak Maois").
+_GROUP_CUES = frozenset(
+    """kelompok organisasi partai gerakan milisi faksi pasukan lembaga perusahaan klub kesebelasan
+    grup band harian koran majalah stasiun maskapai group party company club""".split()
+)
+# A reference number closes a name: "Menteri Kehutanan RI No 85" is no person "RI No".
+_NUMBERED = re.compile(r"\s+(?:No|Nomor|Nomer|Nr)\.?$")
+
 # Words that introduce where a report was taken from: a news outlet or agency follows.
 _SOURCE_CUES = frozenset("dikutip dilansir melansir diberitakan".split())
 
@@ -209,6 +217,8 @@ def _name_kind(text: str, start: int, end: int, before: str, serves: bool = Fals
         return "organization"
     if _SOURCE_CUES & {w.lower() for w in before.split()[-2:]}:
         return "organization"  # "seperti dikutip dari Reuters": a news source
+    if any(w in _GROUP_CUES for w in before.split()[-3:]):
+        return "organization"  # "kelompok pemberontak Maois"
     if any(w in _PLACE_WORDS for w in name_words) or cue in _PLACE_CUES or name_words[0] in _PLACES:
         return "location"
     return "person"
@@ -227,8 +237,10 @@ def _names(sentence: str) -> list[tuple[int, int]]:
         if any(w.lower() in _ORG_WORDS for w in sentence[s:e].split()[:2]):
             while (j := _JOINED.match(sentence, e)) and (n := NAME.match(sentence, j.end() - len(j.group().split()[-1]))):
                 e = n.end()
+        if (numbered := _NUMBERED.search(sentence, s, e)) and re.match(r"\s*\d", sentence[e:]):
+            e = numbered.start()
         out.append((s, e))
-        pos = e
+        pos = max(e, m.end())
     return out
 
 

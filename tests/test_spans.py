@@ -156,3 +156,15 @@ def test_post_before_a_given_name(question: str, sentence: str, expected: str) -
 def test_a_marker_before_a_given_name_is_part_of_it() -> None:
     sentence = "Pesawat itu diparkir di apron Bandara Sultan Iskandar Muda, Banda Aceh."
     assert _answer("Di kota manakah terletak Bandar Udara Sultan Iskandar Muda?", sentence) == "Banda Aceh"
+
+
+def test_a_group_noun_before_a_name_makes_it_an_organisation() -> None:
+    sentence = "Sejak itu kelompok pemberontak Maju Bersama menguasai wilayah utara."
+    spans = find_spans(sentence, 0, len(sentence), set())
+    assert [(s.kind, s.value) for s in spans] == [("organization", "Maju Bersama")]
+
+
+def test_a_reference_number_closes_a_name() -> None:
+    sentence = "Aturan itu tertuang dalam keputusan Menteri Kehutanan RI No 85 tahun 2001."
+    values = [s.value for s in find_spans(sentence, 0, len(sentence), set())]
+    assert "RI No" not in values and not any(v.endswith(" No") for v in values)
