@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .spans import Span
+from .spans import HONORIFICS, Span
 from .text import STOPWORDS, stem, variants
 
 # Words with internal dots, slashes, commas or hyphens ("1.500", "9P/Tempel", "al-Sadr") stay whole.
@@ -39,6 +39,10 @@ _NO_START = STOPWORDS | _WEAK
 _NO_PHRASE = STOPWORDS | _CLAUSE
 # How far (in words) a question word may sit from the run and still border it.
 REACH = 3
+# Words a border looks through: function words and titles ("Kepala LIPI Prof Umar").
+_THROUGH = STOPWORDS | HONORIFICS
+# How far (in tokens) a bracketed aside ("(IRRI)", "(54)") may run and still be looked through.
+_ASIDE = 8
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class _Token:
     lower: str
     asked: bool
     word: bool
+    role: bool = False
 
 
 @lru_cache(maxsize=20000)
@@ -67,9 +72,11 @@ def _lexed(sentence: str) -> tuple[tuple[int, int, str, str, bool, frozenset[str
     return tuple(out)
 
 
-def _tokens(sentence: str, offset: int, asked: Collection[str]) -> list[_Token]:
+def _tokens(sentence: str, offset: int, asked: Collection[str], role: Collection[str] = ()) -> list[_Token]:
     asked = asked if isinstance(asked, (set, frozenset)) else set(asked)
-    return [_Token(offset + s, offset + e, text, lower, not forms.isdisjoint(asked), word)
+    role = role if isinstance(role, (set, frozenset)) else set(role)
+    return [_Token(offset + s, offset + e, text, lower, not forms.isdisjoint(asked), word,
+                   bool(role) and not forms.isdisjoint(role))
             for s, e, text, lower, word, forms in _lexed(sentence)]
 
 
@@ -107,19 +114,39 @@ def _verb(t: _Token) -> bool:
     return t.text.islower() and _VERB.fullmatch(t.lower) is not None and stem(t.lower) != t.lower
 
 
-def _border(tokens: list[_Token], positions: range) -> int:
+def _aside(tokens: list[_Token], n: int, step: int) -> int | None:
+    """Where a bracketed aside opening at tokens[n] ("(" reading on, ")" reading back) closes."""
+    opening, closing = ("(", ")") if step > 0 else (")", "(")
+    if tokens[n].text != opening:
+        return None
+    for m in range(n + step, n + step * _ASIDE, step):
+        if not 0 <= m < len(tokens) or tokens[m].text == opening:
+            return None
+        if tokens[m].text == closing:
+            return m
+    return None
+
+
+def _border(tokens: list[_Token], positions: range, asides: bool = True) -> int:
     """Question words among the first REACH words at `positions`, counting until a non-question
-    content word or punctuation other than a comma breaks the line."""
+    content word or punctuation other than a comma breaks the line. Titles, and with `asides`
+    a bracketed aside ("Direktur IRRI (Filipina) Dr Robert"), are looked through."""
     count = seen = 0
+    skip_to = None
     for n in positions:
+        if skip_to is not None:
+            if n == skip_to:
+                skip_to = None
+            continue
         t = tokens[n]
         if not t.word:
-            if t.text != ",":
+            skip_to = _aside(tokens, n, positions.step) if asides else None
+            if t.text != "," and skip_to is None:
                 break
             continue
         if t.asked:
             count += 1
-        elif t.lower not in STOPWORDS:
+        elif t.lower not in _THROUGH:
             break
         seen += 1
         if seen >= REACH:
@@ -127,11 +154,35 @@ def _border(tokens: list[_Token], positions: range) -> int:
     return count
 
 
-def _bordered(tokens: list[_Token], i: int, j: int, heads: set[str]) -> float:
+def _led(tokens: list[_Token], i: int) -> int:
+    """How many words of the question's role phrase come right before tokens[i], through
+    titles, commas and a bracketed aside: "Kepala LIPI, Prof Umar" for "Siapa Kepala LIPI?"."""
+    count, n = 0, i - 1
+    while n >= 0:
+        t = tokens[n]
+        if t.role:
+            count += 1
+        elif count:
+            if not (t.word and t.lower in STOPWORDS):  # "Menteri Kelautan dan Perikanan"
+                break
+        elif t.text == ")" and (close := _aside(tokens, n, -1)) is not None:
+            n = close
+        elif t.text != "," and t.lower not in HONORIFICS:
+            break
+        n -= 1
+    return count
+
+
+def _bordered(
+    tokens: list[_Token], i: int, j: int, heads: set[str], roles: int = 0, asides: bool = True,
+) -> float:
     """How closely the question borders tokens[i:j]: its words within REACH on each side, plus
-    2 when the asked-about noun comes right before."""
-    score = float(_border(tokens, range(i - 1, -1, -1)) + _border(tokens, range(j, len(tokens))))
+    2 when the asked-about noun comes right before, plus 2 when the question's role phrase
+    (`roles` words) leads up to it. `asides`: look through bracketed asides."""
+    score = float(_border(tokens, range(i - 1, -1, -1), asides) + _border(tokens, range(j, len(tokens)), asides))
     if i > 0 and tokens[i - 1].word and heads & set(variants(tokens[i - 1].lower)):
+        score += 2
+    if roles and _led(tokens, i) >= min(2, roles):
         score += 2
     return score
 
@@ -189,15 +240,20 @@ def gap(question_stems: Collection[str], head: str, text: str, start: int, end: 
     return Span(s, e, "phrase", text[s:e]), score
 
 
-def bordering(question_stems: Collection[str], head: str, text: str, start: int, end: int) -> Callable[[int, int], float]:
+def bordering(
+    question_stems: Collection[str], head: str, text: str, start: int, end: int,
+    role: tuple[tuple[str, ...], ...] = (), asides: bool = True,
+) -> Callable[[int, int], float]:
     """A scorer for candidate spans of text[start:end]: question words within REACH on each side
-    of the span, plus 2 when the asked-about noun `head` comes right before it."""
-    tokens = _tokens(text[start:end], start, question_stems)
+    of the span, plus 2 when the asked-about noun `head` comes right before it, plus 2 when the
+    question's role phrase (stems per word, "Siapa Kepala LIPI?") leads up to it. `asides`:
+    look through bracketed asides, unless they may hold the answer ("Kawin Lari (1975)")."""
+    tokens = _tokens(text[start:end], start, question_stems, {t for g in role for t in g})
     heads = set(variants(head)) if head else set()
 
     def score(s: int, e: int) -> float:
         i = next((n for n, t in enumerate(tokens) if t.end > s), len(tokens))
         j = next((n for n, t in enumerate(tokens) if t.start >= e), len(tokens))
-        return _bordered(tokens, i, j, heads)
+        return _bordered(tokens, i, j, heads, len(role), asides)
 
     return score

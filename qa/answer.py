@@ -269,8 +269,10 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
     asked = set(question.words)
     names = {"person", "organization", "location"}
     kinds = names if question.kind in names | {"name", "other"} else {question.kind}
+    # "Departemen apakah ...": the asked noun opens the name it asks for ("Departemen Keuangan").
+    head = question.head if question.kind in ("location", "organization") else ""
     candidates = [
-        s for s in find_spans(text, start, end, asked, question.elapsed)
+        s for s in find_spans(text, start, end, asked, question.elapsed, head, question.kind in ("location", "organization"))
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
     # Word order is Indonesian, so only an Indonesian question lines up with the sentence.
@@ -285,12 +287,15 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
         return None, 0.0
     anchors = [m.start() + start for m in re.finditer(r"\w+", text[start:end]) if m.group().lower() in asked]
 
-    aligned = bordering({t for g in question.groups for t in g}, question.head, text, start, end)
+    aligned = bordering({t for g in question.groups for t in g}, question.head, text, start, end,
+                        question.role, asides=question.kind in names | {"name"})
 
     def fit(span: Span) -> float:
         distance = min((abs(a - span.start) for a in anchors), default=120)
-        score = 0.5 * span.cued + 0.5 * (1 - min(distance, 120) / 120)
-        score += ALIGN_WEIGHT * min(aligned(span.start, span.end), 4)
+        # A cue marks its own kind: "di Tuban" is a place, no answer to "who".
+        cued = span.cued and (question.kind not in names or span.kind == question.kind)
+        score = 0.5 * cued + 0.5 * (1 - min(distance, 120) / 120)
+        score += ALIGN_WEIGHT * min(aligned(span.start, span.end), 6)
         if span.kind == "person" and span.cued and _SAYS.search(question.text):
             score += 0.5  # "who said ...": the name before "mengatakan" or after "kata"
         if question.kind in names:

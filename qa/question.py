@@ -129,6 +129,21 @@ class Question:
         stems = terms(words(self.text))
         return frozenset(zip(stems, stems[1:]))
 
+    @cached_property
+    def role(self) -> tuple[tuple[str, ...], ...]:
+        """Stems of the role an Indonesian "Siapa(kah) <role>?" asks to fill, per content word:
+        "Siapa Kepala LIPI sekarang?" -> kepala, lipi. Empty for other questions."""
+        m = None if self.english else _ROLE.match(self.text)
+        if not m:
+            return ()
+        out = []
+        for word in words(m["r"]):
+            if word in _ROLE_END:
+                break
+            if word not in STOPWORDS:
+                out.append(variants(word))
+        return tuple(out)
+
     @property
     def search_groups(self) -> tuple[tuple[str, ...], ...]:
         """The question's own word groups, then those lent by the conversation: the earlier
@@ -144,6 +159,12 @@ class Question:
     def search_text(self) -> str:
         """What the dense retriever sees: English questions get their Indonesian words added."""
         return f"{self.text} {' '.join(self.words)}" if self.english else self.text
+
+
+# "Siapa(kah) [nama] <role> ...": the role a name is asked for, up to a clause or the end.
+_ROLE = re.compile(r"\s*siapa(?:kah)?\s+(?:nama\s+)?(?P<r>[^?,.;:!]+)", re.IGNORECASE)
+# Words that end the role phrase: a relative clause or a time ("yang ...", "sekarang").
+_ROLE_END = frozenset("yang sekarang kini saat ini itu tersebut adalah ketika".split())
 
 
 # The noun a question asks about: "Sungai apakah ...", "Apa nama danau ...", "Berapa dosen ...".

@@ -42,7 +42,15 @@ NAME = re.compile(
     rf"{_NAME_TOKEN}(?:\s+(?:(?:bin|binti|van|von|de|der|al|da|del|dos|la|le)\s+)?{_NAME_TOKEN})*(?:\s+\([A-Z][\w .&-]*\))?"
 )
 
-_TITLES = frozenset(
+# Titles and ranks written before a name ("Prof", "Dr", "drh", "KH", "Kombes"): they stand
+# between a role and the name it introduces ("Kepala LIPI Prof Umar").
+HONORIFICS = frozenset(
+    """prof profesor dr drs dra drh ir h hj kh ny nyonya mr mrs ms jenderal letjen mayjen
+    brigjen laksamana laksda laksma marsekal marsda marsma kolonel kol letkol kapten brigadir
+    kombes akbp akp kompol irjen komjen kiai kyai ustad ustadz habib romo
+    pastor pendeta uskup kardinal syekh sheikh sir dokter""".split()
+)
+_TITLES = HONORIFICS | frozenset(
     """presiden wakil menteri gubernur bupati wali walikota kota ketua direktur kepala jenderal letjen
     mayjen brigjen kapolri kapolda kapolres dr prof ir h hj kh bapak ibu pak bu sekretaris asisten juru
     bicara jubir raja ratu pangeran perdana pm sri paus kaisar syekh mr mrs ms president minister
@@ -79,6 +87,14 @@ _PLACES = frozenset(
     sulawesi papua aceh""".split()
 )
 
+
+# Lowercase nouns shortly before a name that say it names a group ("kelompok pemberontak Maois").
+_GROUP_CUES = frozenset(
+    """kelompok organisasi partai gerakan milisi faksi pasukan lembaga perusahaan klub kesebelasan
+    grup band harian koran majalah stasiun maskapai group party company club""".split()
+)
+# A reference number closes a name: "Menteri Kehutanan RI No 85" is no person "RI No".
+_NUMBERED = re.compile(r"\s+(?:No|Nomor|Nomer|Nr)\.?$")
 
 # Words that introduce where a report was taken from: a news outlet or agency follows.
 _SOURCE_CUES = frozenset("dikutip dilansir melansir diberitakan".split())
@@ -143,11 +159,16 @@ def _in_order(letters: str, within: str) -> bool:
     return all(letter in rest for letter in letters)
 
 
-def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tuple[int, int]:
-    """Drop leading titles, function words and words the question already names, and a bare
-    "(AS)" left over from a name the question already named ("Amerika Serikat (AS)")."""
+def _trim_name(
+    text: str, start: int, end: int, question_words: set[str], head: str = "", posts: bool = False,
+) -> tuple[int, int, bool]:
+    """Drop leading titles, function words and words the question already names (but the noun
+    it asks about, `head`: "Departemen Keuangan"), and a bare "(AS)" left over from a name the
+    question already named ("Amerika Serikat (AS)"). With `posts` (the question asks where
+    someone serves), a full name the question gives is cut from the end of a name: what is left
+    names the post's place or body ("Bupati Kolaka"), which the flag returned says."""
     tokens = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-    drop = _TITLES | STOPWORDS | _OPENERS | question_words
+    drop = (_TITLES | STOPWORDS | _OPENERS | question_words) - {head}
     # "Presiden China Xi Jinping", "pemimpin Korea Utara Kim Jong Un": a place right after a
     # title belongs to the title.
     after_title = (text[:start].split()[-1:] or [""])[0].lower() in _TITLES
@@ -163,25 +184,41 @@ def _trim_name(text: str, start: int, end: int, question_words: set[str]) -> tup
             tokens.pop(0)
         else:
             break
+    # "Kepala Dinas Kesehatan NTT Stef Bria" when the question names Stef Bria: what comes
+    # before the full name the question gives is the answer ("NTT").
+    given, cut = 0, False
+    while len(tokens) > given and text[tokens[-1 - given][0] : tokens[-1 - given][1]].lower().strip(",.") in question_words | HONORIFICS:
+        given += 1
+    rest = {text[a:b].lower().strip(",.") for a, b in tokens[: len(tokens) - given]}
+    # "Bandara Sultan Syarif Kasim II": a bare marker is part of the given name, no other name.
+    if posts and given >= 2 and rest and not rest <= _ORG_WORDS | _PLACE_WORDS:
+        tokens, cut = tokens[: len(tokens) - given], True
     # "Vladimir Putin" when the question names Putin: this is the asked-about person, not the answer.
-    if tokens and text[tokens[-1][0] : tokens[-1][1]].lower().strip(",.") in question_words:
+    elif tokens and text[tokens[-1][0] : tokens[-1][1]].lower().strip(",.") in question_words:
         tokens = []
     if len(tokens) == 1 and _abbreviates(text[tokens[0][0] : tokens[0][1]], dropped):
         tokens = []
     if not tokens:
-        return start, start
+        return start, start, False
     last = text[tokens[-1][0] : tokens[-1][1]]
-    return tokens[0][0], tokens[-1][1] - (len(last) - len(last.rstrip(".,;:")))
+    return tokens[0][0], tokens[-1][1] - (len(last) - len(last.rstrip(".,;:"))), cut
 
 
-def _name_kind(text: str, start: int, end: int, before: str) -> str:
-    """person, organization or location for a capitalised name, from its words and context."""
+def _name_kind(text: str, start: int, end: int, before: str, serves: bool = False) -> str:
+    """person, organization or location for a capitalised name, from its words and context.
+    `serves`: someone's post names it ("Bupati Kolaka H Buhari Matta"), so it is no person."""
     name_words = [w.lower().strip("().,") for w in text[start:end].split()]
     cue = before.split()[-1].lower() if before.split() else ""
-    if any(w in _ORG_WORDS for w in name_words) or re.fullmatch(r"[A-Z]{2,6}", text[start:end]):
+    if any(w in _ORG_WORDS for w in name_words):
+        return "organization"
+    if serves:
+        return "location"
+    if re.fullmatch(r"[A-Z]{2,6}", text[start:end]):
         return "organization"
     if _SOURCE_CUES & {w.lower() for w in before.split()[-2:]}:
         return "organization"  # "seperti dikutip dari Reuters": a news source
+    if any(w in _GROUP_CUES for w in before.split()[-3:]):
+        return "organization"  # "kelompok pemberontak Maois"
     if any(w in _PLACE_WORDS for w in name_words) or cue in _PLACE_CUES or name_words[0] in _PLACES:
         return "location"
     return "person"
@@ -200,8 +237,10 @@ def _names(sentence: str) -> list[tuple[int, int]]:
         if any(w.lower() in _ORG_WORDS for w in sentence[s:e].split()[:2]):
             while (j := _JOINED.match(sentence, e)) and (n := NAME.match(sentence, j.end() - len(j.group().split()[-1]))):
                 e = n.end()
+        if (numbered := _NUMBERED.search(sentence, s, e)) and re.match(r"\s*\d", sentence[e:]):
+            e = numbered.start()
         out.append((s, e))
-        pos = e
+        pos = max(e, m.end())
     return out
 
 
@@ -232,11 +271,13 @@ def _matches(sentence: str) -> tuple[tuple[tuple[int, int, str, bool, bool], ...
 
 
 def find_spans(
-    text: str, start: int, end: int, question_words: set[str], elapsed: bool = False
+    text: str, start: int, end: int, question_words: set[str], elapsed: bool = False, head: str = "",
+    posts: bool = False,
 ) -> list[Span]:
     """Every typed candidate in text[start:end] (a sentence), in reading order. `elapsed`: the
     question asks for the time since an event ("how long after ..."), so an anniversary or a
-    time since is a duration too."""
+    time since is a duration too. `head`: the noun the question asks about, which a name keeps.
+    `posts`: the question asks where someone serves ("Bupati Kolaka H Buhari Matta")."""
     sentence = text[start:end]
     spans: list[Span] = []
     taken: list[tuple[int, int]] = []
@@ -262,8 +303,8 @@ def find_spans(
     for s, e in quantities:
         add(s, e, "quantity")
     for m in names:
-        s, e = _trim_name(sentence, m[0], m[1], question_words)
+        s, e, serves = _trim_name(sentence, m[0], m[1], question_words, head, posts)
         # A lone capitalised word opening the sentence is usually just a capitalised word.
         if e > s and (s > 0 or " " in sentence[s:e] or sentence[s:e].lower() in _PLACES):
-            add(s, e, _name_kind(sentence, s, e, sentence[:s]))
+            add(s, e, _name_kind(sentence, s, e, sentence[:s], serves))
     return sorted(spans, key=lambda sp: sp.start)

@@ -95,3 +95,76 @@ def test_hyphenated_question_word_is_matched_in_the_sentence() -> None:
     sentence = "Peneliti menemukan ubur-ubur Aurelia di Teluk Jakarta."
     span, _ = gap(_stems(question), parse_question(question).head, sentence, 0, len(sentence))
     assert span is not None and span.value == "Aurelia"
+
+
+def _answer(question: str, sentence: str) -> str | None:
+    """The value the answer stage picks from one sentence."""
+    from qa.answer import _pick_span
+
+    span, _ = _pick_span(parse_question(question), sentence, 0, len(sentence))
+    return span.value if span else None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # The asked role leads up to the name through a title and a comma.
+        ("Siapa Kepala Badan Antariksa?",
+         "Hal itu dikatakan Kepala Badan Antariksa, Prof Dr Budi Santoso, kepada Menteri Riset Anton Wijaya.",
+         "Budi Santoso"),
+        # ... and beats the name the role follows after a comma.
+        ("Siapakah Menteri Koordinator Perekonomian sekarang?",
+         "Hadir Wakil Presiden Andi Kusuma, Menteri Koordinator Perekonomian Rudi Hartono, dan Gubernur Jambi.",
+         "Rudi Hartono"),
+        # A bracketed acronym between the role and the name is looked through.
+        ("Siapakah Direktur Jenderal Lembaga Riset Padi Dunia (LRPD)?",
+         "Demikian dikemukakan Direktur Jenderal Lembaga Riset Padi Dunia (LRPD) Robert Miller dalam "
+         "Konferensi Padi Dunia di Tabanan.",
+         "Robert Miller"),
+        # "di Tuban" cues a place, which is no answer to "who".
+        ("Siapa Menteri Perindustrian Indonesia?",
+         "Di Tuban, Menteri Perindustrian Bambang Wirawan mengimbau industri agar tidak menjadi penadah.",
+         "Bambang Wirawan"),
+    ],
+)
+def test_role_leads_up_to_the_name(question: str, sentence: str, expected: str) -> None:
+    assert _answer(question, sentence) == expected
+
+
+def test_role_of_a_who_question() -> None:
+    assert len(parse_question("Siapakah Kepala LIPI sekarang?").role) == 2
+    assert parse_question("Siapakah yang menjuarai lomba itu?").role == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # The asked noun opens the name ("Departemen apakah ..." -> "Departemen Keuangan"), and
+        # the full name the question gives is cut from its end.
+        ("Sekretaris Jenderal Departemen apakah Budi Santoso?",
+         "Hadir Menteri Sekretaris Negara Anton Wijaya dan Sekretaris Jenderal Departemen Keuangan Budi Santoso.",
+         "Departemen Keuangan"),
+        # Where someone serves: what the title names before their name.
+        ("Di kabupaten manakah, H Rahmat Hidayat menjabat sebagai bupati?",
+         "Sementara itu, Bupati Lembata H Rahmat Hidayat mengatakan proyek itu menjanjikan.", "Lembata"),
+    ],
+)
+def test_post_before_a_given_name(question: str, sentence: str, expected: str) -> None:
+    assert _answer(question, sentence) == expected
+
+
+def test_a_marker_before_a_given_name_is_part_of_it() -> None:
+    sentence = "Pesawat itu diparkir di apron Bandara Sultan Iskandar Muda, Banda Aceh."
+    assert _answer("Di kota manakah terletak Bandar Udara Sultan Iskandar Muda?", sentence) == "Banda Aceh"
+
+
+def test_a_group_noun_before_a_name_makes_it_an_organisation() -> None:
+    sentence = "Sejak itu kelompok pemberontak Maju Bersama menguasai wilayah utara."
+    spans = find_spans(sentence, 0, len(sentence), set())
+    assert [(s.kind, s.value) for s in spans] == [("organization", "Maju Bersama")]
+
+
+def test_a_reference_number_closes_a_name() -> None:
+    sentence = "Aturan itu tertuang dalam keputusan Menteri Kehutanan RI No 85 tahun 2001."
+    values = [s.value for s in find_spans(sentence, 0, len(sentence), set())]
+    assert "RI No" not in values and not any(v.endswith(" No") for v in values)
