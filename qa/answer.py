@@ -14,6 +14,7 @@ from .question import Question
 from .render import render
 from .retrieve import Chunk
 from .spans import Span, find_spans
+from .units import BARE_OK, value_measure
 from .text import STOPWORDS, stem, terms, words
 
 FOUND_THRESHOLD = 0.4
@@ -200,8 +201,10 @@ _SAYS = re.compile(
     r"|menyebut\w*|mengumumkan|menjelaskan)\b",
     re.IGNORECASE,
 )
-_MONEY = frozenset("dana harga biaya nilai anggaran modal investasi utang pendapatan gaji kerugian".split())
-_CURRENCY = re.compile(r"\b(rp|us\$|\$|dollar|dolar|rupiah|euro|yen|yuan)", re.IGNORECASE)
+# A quantity's fit when its unit measures something other than what is asked: no answer.
+MISMATCH = -1.0
+# Words that scale a number ("5 juta") rather than name its unit.
+_SCALE_WORDS = frozenset("ribu juta miliar milyar triliun thousand million billion".split())
 # Words after which the rest of a clause defines what came before ("... adalah ubur-ubur").
 _COPULA = re.compile(r"\b(adalah|ialah|yaitu|yakni|merupakan|berupa|bernama|disebut|dinamai)\s+", re.IGNORECASE)
 
@@ -236,19 +239,28 @@ def _expansion(question: Question, text: str, start: int, end: int) -> Span | No
 
 
 def _unit_fit(question: Question, span: Span, after: str) -> float:
-    """How well a quantity's unit fits the question's noun ("berapa dosen" -> "211 dosen")."""
-    head = question.head
-    if not head:
-        return 0.0
-    unit = (span.value.split()[-1] if span.value.split() else "").lower()
-    following = (after.split()[:1] or [""])[0].lower()
-    if stem(head) in (stem(unit), stem(following)):
+    """How well a quantity's unit fits what the question counts or measures: 1 for the asked
+    noun ("berapa dosen" -> "211 dosen") or a unit of the asked measure ("berapa luas" ->
+    "700 hektar"), MISMATCH for a unit of another measure ("48 kilometer" for an age), below 0
+    for a bare number or another noun where a measure is asked."""
+    tokens = span.value.split()
+    unit = tokens[-1].lower() if len(tokens) > 1 and not tokens[-1][:1].isdigit() else ""
+    following = (after.split()[:1] or [""])[0].lower().strip(",.;:()")
+    head, measure = question.head, question.measure
+    if head and stem(head) in (stem(unit), stem(following)):
         return 1.0
-    if head in _MONEY:
-        return 1.0 if _CURRENCY.search(span.value + " " + following) else -0.5
-    if head in ("usia", "umur"):
-        return 1.0 if re.fullmatch(r"\(?\d{1,3}\)?", span.value) or following.startswith("tahun") else -0.5
-    return 0.0
+    got = value_measure(span.value, following)
+    if not measure:
+        return 0.0
+    if got == measure or measure == "age" and got == "time":
+        return 1.0
+    if got:
+        return MISMATCH
+    if measure == "age":
+        return 1.0 if re.fullmatch(r"\(?\d{1,3}\)?", span.value) else -0.5
+    if unit and unit not in _SCALE_WORDS:
+        return MISMATCH  # "500 sekolah" is no amount of money
+    return -0.5 if measure not in BARE_OK else 0.0
 
 
 def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Span | None, float]:
@@ -265,10 +277,15 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
     asked = set(question.words)
     names = {"person", "organization", "location"}
     kinds = names if question.kind in names | {"name", "other"} else {question.kind}
+    if question.measure in ("time", "age"):
+        kinds = kinds | {"duration"}  # "berapa tahunkah lamanya": "24 tahun"
     candidates = [
         s for s in find_spans(text, start, end, asked, question.elapsed)
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
+    if question.kind == "quantity":
+        # A value measuring something else ("48 kilometer" for an age) is no answer.
+        candidates = [s for s in candidates if _unit_fit(question, s, text[s.end : end]) > MISMATCH]
     # Word order is Indonesian, so only an Indonesian question lines up with the sentence.
     if not question.english and (question.kind == "name" or question.kind == "other" and not _STATEMENT.search(question.text)):
         span, score = gap({t for g in question.groups for t in g}, question.head, text, start, end)

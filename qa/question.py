@@ -17,6 +17,7 @@ from .lexicon import (
     translation_groups,
 )
 from .spans import is_place
+from .units import CLASSIFIERS, SKIP_WORDS, asked_measure, unparticled
 from .text import STOPWORDS, stem, terms, variants, words
 
 MAX_QUESTION_CHARS = 1000
@@ -135,6 +136,12 @@ class Question:
         question's, then its answer's."""
         return self.groups + self.context + self.reply
 
+    @cached_property
+    def measure(self) -> str:
+        """What a quantity question asks to measure ("length", "money", "age" ...), or "" for
+        a count or another kind of question."""
+        return asked_measure(self.text, self.english) if self.kind == "quantity" else ""
+
     @property
     def elapsed(self) -> bool:
         """Whether a duration question asks for the time since an event ("how long after ...")."""
@@ -241,12 +248,32 @@ def _english_head(text: str) -> str:
     return _head_noun(phrase, known_only=following not in _EN_RELATIVE)
 
 
+def _counted(text: str) -> str:
+    """The noun a "berapa" question counts or measures, from the words after "berapa": particles
+    dropped ("tahunkah" -> "tahun"), "jumlah"/"banyak" skipped, and a classifier skipped when a
+    noun follows it ("berapa orang pelukis" -> "pelukis", "berapa orang Indonesia" -> "orang")."""
+    classifier = ""
+    for token in text.split()[:4]:
+        word = unparticled(token.lower().strip(",.?!;:()"))
+        if word in SKIP_WORDS:
+            continue
+        if word in STOPWORDS or not token[:1].islower():
+            break  # "berapa yang ...", "berapa banyak Ani ...": no noun
+        if word in CLASSIFIERS and not classifier:
+            classifier = word
+            continue
+        return word
+    return classifier
+
+
 def _head(text: str, english: bool = False) -> str:
     """The lowercase (Indonesian) noun the question asks about, or ""."""
     if english:
         return _english_head(text)
     for m in _HEAD.finditer(text):
         word = (m["a"] or m["b"]).lower()
+        if m["a"] and m.group().lower().startswith("berapa"):
+            word = _counted(text[m.start("a"):])
         if word not in STOPWORDS and word not in _TYPE_WORDS["quantity"]:
             return word
     return ""

@@ -33,8 +33,11 @@ DATE = re.compile(
     rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
     rf"|(?:{_MONTHS})\s+\d{{4}}|(?:tahun\s+)?\b(?:1[5-9]\d\d|20\d\d)\b(?:\s*-\s*an)?|\b(?:{_DAYS})\b|\b(?:{_MONTHS})\b)"
 )
+# A unit word, maybe squared or cubed ("km2", "meter persegi").
+_UNIT = r"[a-z][a-z/]*[23]?(?:\s+(?:persegi|kubik))?"
 QUANTITY = re.compile(
-    rf"(?P<v>(?:(?:Rp|US\$|USD|\$|€|£)\s?)?{_NUMBER}{_SCALE}(?:\s+(?P<unit>[a-z][a-z/]*))?)",
+    rf"(?P<v>(?:(?:Rp|US\$|USD|\$|€|£)\s?)?{_NUMBER}{_SCALE}(?:\s+(?!per\b)(?P<unit>{_UNIT}))?"
+    rf"(?:\s+per\s+{_UNIT})?)",  # "Rp 4.500 per kilogram", "155 km per jam"
     re.IGNORECASE,
 )
 _NAME_TOKEN = r"(?:[A-Z][\w'’.&-]*|\d+[A-Z][\w-]*)"
