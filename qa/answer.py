@@ -203,6 +203,8 @@ _SAYS = re.compile(
 )
 # A quantity's fit when its unit measures something other than what is asked: no answer.
 MISMATCH = -1.0
+# The fit of a percentage where a count is asked: a share, rarely the number itself.
+COUNTED_PERCENT = MISMATCH
 # Words that scale a number ("5 juta") rather than name its unit.
 _SCALE_WORDS = frozenset("ribu juta miliar milyar triliun thousand million billion".split())
 # Words after which the rest of a clause defines what came before ("... adalah ubur-ubur").
@@ -247,17 +249,19 @@ def _unit_fit(question: Question, span: Span, after: str) -> float:
     unit = tokens[-1].lower() if len(tokens) > 1 and not tokens[-1][:1].isdigit() else ""
     following = (after.split()[:1] or [""])[0].lower().strip(",.;:()")
     head, measure = question.head, question.measure
+    got = value_measure(span.value, following)
+    if not measure and got == "percent":
+        return COUNTED_PERCENT  # "berapa penduduk": not "70 persen penduduk"
     if head and stem(head) in (stem(unit), stem(following)):
         return 1.0
-    got = value_measure(span.value, following)
-    if not measure:
+    if not measure or measure == "change":
         return 0.0
     if got == measure or measure == "age" and got == "time":
         return 1.0
     if got:
         return MISMATCH
     if measure == "age":
-        return 1.0 if re.fullmatch(r"\(?\d{1,3}\)?", span.value) else -0.5
+        return 0.5 if re.fullmatch(r"\(?\d{1,3}\)?", span.value) else -0.5  # "Pinter (75)"
     if unit and unit not in _SCALE_WORDS:
         return MISMATCH  # "500 sekolah" is no amount of money
     return -0.5 if measure not in BARE_OK else 0.0

@@ -38,7 +38,7 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"|\b(what|which) (date|day|year|month|time)\b|\bin what year\b|\bkapan(kah)?\b"
                  r"|\b(tanggal|tahun|bulan|hari|pukul|jam) (apa|berapa)(kah)?\b|\bberapa(kah)? tanggal\b"),
         ("quantity", r"\bhow (many|much|high|tall|far|deep|wide|big|large|heavy|old|fast|often)\b"
-                     r"|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"
+                     r"|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b"
                      r"|\bwhat (is|was|are|were) the (\w+ )?(area|population|length|height|distance"
                      r"|size|price|cost|value|amount|total|depth|width|weight|age|salary|budget"
                      r"|number|rate|speed|temperature|capacity|volume)\b"),
@@ -50,6 +50,9 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                          r"|team|club|firm|body|news agency|agency)\b|\b(perusahaan|organisasi|kelompok|partai|lembaga|instansi|kantor berita"
                          r"|badan|klub|tim|kementerian|departemen|media|bank|universitas)\s+(apa|mana)(kah)?\b"),
         ("reason", r"\bwhy\b|\b(mengapa|kenapa)\b|\b(apa|what) (alasan|sebab|penyebab|reason|cause)\b"),
+        # "jumlah" asks for a number only when no question word asks for something else
+        # ("Siapa yang mencatat jumlah ...").
+        ("quantity", r"\bjumlah\b"),
     )
 )
 

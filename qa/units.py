@@ -33,7 +33,7 @@ BARE_OK = frozenset({"age", "percent"})
 
 # Indonesian question words naming a measure ("berapa luas", "berapa harga ...").
 _ASKED_ID = {
-    "length": """panjang panjangnya tinggi tingginya ketinggian kedalaman dalam jarak jaraknya
+    "length": """panjang panjangnya tinggi tingginya ketinggian kedalaman jarak jaraknya
         lebar lebarnya jauh diameter tebal ketebalan""",
     "area": "luas luasnya",
     "mass": "berat beratnya bobot massa",
@@ -46,6 +46,9 @@ _ASKED_ID = {
         pembiayaan tunjangan""",
     "percent": "persen persentase prosentase pertumbuhan inflasi",
     "time": "waktu lama lamanya",
+    # A change or a share may be a percentage, an amount or a count: no constraint.
+    "change": """kenaikan penurunan peningkatan pengurangan penambahan selisih porsi bagian tingkat
+        kadar rasio proporsi pangsa angka""",
 }
 ASKED_WORDS = {word: measure for measure, ws in _ASKED_ID.items() for word in ws.split()}
 # Words between "berapa" and the measure or noun that say nothing of either ("berapa jumlah").
@@ -53,8 +56,6 @@ SKIP_WORDS = frozenset("jumlah jumlahnya banyak banyaknya besar besarnya total r
 # Classifiers: "berapa orang pelukis" counts painters, "berapa ekor kucing" cats.
 CLASSIFIERS = frozenset("orang buah ekor unit batang lembar biji helai butir potong pucuk".split())
 _PARTICLE = re.compile(r"(?<=\w\w\w)(?:kah|lah|tah)$")
-# Nouns that only look like a word with the -kah particle.
-_KAH_NOUNS = frozenset("langkah nikah".split())
 
 # English: "how old", "how far" and the measure nouns of "what is the ... of".
 _ASKED_EN = (
@@ -68,6 +69,7 @@ _ASKED_EN = (
     ("money", r"\bhow much\b.*\b(cost|costs|price|worth|pay|paid|spend|spent|budget|fund|funds|money"
               r"|aid|salary|revenue|loss|losses|fine|invest|invested)\b"
               r"|\b(price|cost|value|budget|salary|revenue|fee|fine)\b"),
+    ("change", r"\bhow much\b|\b(rate|share|increase|decrease|growth|rise|fall|drop|level)\b"),
 )
 _ASKED_EN_RE = tuple((measure, re.compile(p, re.IGNORECASE)) for measure, p in _ASKED_EN)
 _BERAPA = re.compile(r"\bberapa(?:kah)?\b", re.IGNORECASE)
@@ -76,11 +78,9 @@ _WORD = re.compile(r"[\w/%-]+")
 
 def unparticled(word: str) -> str:
     """A word without its -kah/-lah/-tah particle ("orangkah" -> "orang"). Many nouns end in
-    "lah" or "tah" ("sekolah", "perintah"), so those come off only to leave a known measure,
-    unit or classifier word."""
+    those letters ("naskah", "sekolah"), so the particle comes off only to leave a known measure,
+    unit, classifier or counting word."""
     bare = _PARTICLE.sub("", word)
-    if bare == word or word.endswith("kah") and word not in _KAH_NOUNS:
-        return bare
     known = bare in ASKED_WORDS or bare in UNIT_MEASURE or bare in CLASSIFIERS or bare in SKIP_WORDS
     return bare if known else word
 
@@ -91,6 +91,9 @@ def asked_measure(text: str, english: bool) -> str:
     if english:
         return next((measure for measure, pattern in _ASKED_EN_RE if pattern.search(text)), "")
     for m in _BERAPA.finditer(text):
+        before = _WORD.findall(text[: m.start()].lower())[-1:]
+        if before and before[0] in ASKED_WORDS:
+            return ASKED_WORDS[before[0]]  # "mencapai kecepatan berapa"
         for word in _WORD.findall(text[m.end() : m.end() + 60].lower())[:3]:
             word = unparticled(word)
             if word in ASKED_WORDS:

@@ -328,6 +328,9 @@ def _extract(question: str, *sentences: str):  # type: ignore[no-untyped-def]
          "Bank itu memberikan bantuan untuk 500 sekolah senilai Rp 90 miliar.", "Rp 90 miliar"),
         ("Berapa orangkah pelukis yang ikut pameran di Padang?",
          "Pameran di Padang selama 10 hari diikuti enam pelukis muda.", "enam pelukis"),
+        # A count is not answered with a share.
+        ("Berapa jumlah penduduk kota Bandar?",
+         "Sebanyak 70 persen penduduk kota Bandar yang berjumlah 880.000 jiwa adalah pendatang.", "880.000 jiwa"),
         ("How far is the airport from the city centre?",
          "Bandara baru itu dibangun dalam 4 tahun dan berjarak 30 kilometer dari pusat kota.", "30 kilometer"),
     ],
