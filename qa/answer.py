@@ -40,6 +40,12 @@ ALIGN_WEIGHT = 0.25
 # What a sentence holding a value of the asked type gains: a base plus its fit (0..~2).
 SPAN_BONUS = 0.1
 SPAN_FIT_WEIGHT = 0.5
+# How much a quantity's unit fitting the question (-1..1) adds to its fit.
+UNIT_WEIGHT = 0.5
+# A quantity question with no value in its relevant sentences takes one from a sentence with
+# this share of the relevance threshold whose value fits this well.
+NEAR_RATIO = 0.6
+NEAR_FIT = 1.0
 # How much sharing the question's word pairs adds to a sentence's score.
 PHRASE_WEIGHT = 0.5
 NOT_FOUND = {
@@ -94,6 +100,7 @@ class _Sentence:
     coverage: float
     score: float
     span: Span | None = None
+    fit: float = 0.0
 
 
 def not_found(question: Question) -> Answer:
@@ -313,7 +320,7 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
         if question.kind in names:
             score -= 0.5 * (span.kind != question.kind)
         if question.kind == "quantity":
-            score += 0.5 * _unit_fit(question, span, text[span.end : end])
+            score += UNIT_WEIGHT * _unit_fit(question, span, text[span.end : end])
         if question.head and question.kind in names | {"name"}:
             # "pemimpin Korea Utara Kim Jong Un": the asked-for noun shortly before the name.
             before = words(text[max(start, span.start - 40) : span.start])[-4:]
@@ -428,13 +435,21 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
         span, fit = _pick_span(question, sentence.chunk.text, sentence.start - base, sentence.end - base)
         if span:
             sentence.span = replace(span, start=span.start + base, end=span.end + base)
+            sentence.fit = fit
             sentence.score += (SPAN_BONUS + SPAN_FIT_WEIGHT * fit) * answers(sentence)
     sentences.sort(key=lambda s: s.score, reverse=True)
     # A typed question is answered by the best sentence that holds a value of its type.
-    relevant = [s for s in sentences if s.coverage >= (FOUND_THRESHOLD_EN if question.english else FOUND_THRESHOLD)]
+    threshold = FOUND_THRESHOLD_EN if question.english else FOUND_THRESHOLD
+    relevant = [s for s in sentences if s.coverage >= threshold]
     if not relevant:
         return not_found(question)
-    best = next((s for s in relevant if answers(s)), relevant[0])
+    best = next((s for s in relevant if answers(s)), None)
+    if best is None and question.kind == "quantity":
+        # The articles hold the topic but no relevant sentence a value: a sentence nearly as
+        # relevant whose value fits what is asked ("biaya ... mencapai 186 juta dollar").
+        best = next((s for s in sentences if answers(s) and s.fit >= NEAR_FIT
+                     and s.coverage >= NEAR_RATIO * threshold), None)
+    best = best or relevant[0]
     if not answers(best):
         best.span = None  # a weak open phrase is no answer: quote the sentence instead
     cited = _supporting(best, sentences)

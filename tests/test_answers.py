@@ -346,3 +346,12 @@ def test_a_quantity_of_another_measure_does_not_answer() -> None:
         "Di pasar Jakarta, harga beras kini Rp 12.000 per kilogram.",
     )
     assert answer.value == "Rp 12.000 per kilogram"
+
+
+def test_a_fitting_value_from_a_nearly_relevant_sentence_answers_a_quantity() -> None:
+    answer = _extract(
+        "Berapakah biaya perang yang dikeluarkan pemerintah untuk pasukan di perbatasan?",
+        "Pemerintah menolak mengakui perang di perbatasan, dan pasukan tetap dikeluarkan dari sana.",
+        "Biaya yang dikeluarkan mencapai hampir 186 juta dollar AS setiap hari.",
+    )
+    assert answer.found and answer.value == "186 juta dollar AS"
