@@ -14,6 +14,7 @@ from .question import Question
 from .render import render
 from .retrieve import Chunk
 from .spans import Span, find_spans
+from .units import BARE_OK, value_measure
 from .text import STOPWORDS, stem, terms, words
 
 FOUND_THRESHOLD = 0.4
@@ -43,6 +44,12 @@ SPAN_FIT_WEIGHT = 0.5
 # only there counts for.
 CONTEXT_REACH = 1
 CONTEXT_WEIGHT = 0.65
+# How much a quantity's unit fitting the question (-1..1) adds to its fit.
+UNIT_WEIGHT = 0.5
+# A quantity question with no value in its relevant sentences takes one from a sentence with
+# this share of the relevance threshold whose value fits this well.
+NEAR_RATIO = 0.6
+NEAR_FIT = 1.0
 # How much sharing the question's word pairs adds to a sentence's score.
 PHRASE_WEIGHT = 0.5
 NOT_FOUND = {
@@ -97,6 +104,7 @@ class _Sentence:
     coverage: float
     score: float
     span: Span | None = None
+    fit: float = 0.0
 
 
 def not_found(question: Question) -> Answer:
@@ -204,8 +212,12 @@ _SAYS = re.compile(
     r"|menyebut\w*|mengumumkan|menjelaskan)\b",
     re.IGNORECASE,
 )
-_MONEY = frozenset("dana harga biaya nilai anggaran modal investasi utang pendapatan gaji kerugian".split())
-_CURRENCY = re.compile(r"\b(rp|us\$|\$|dollar|dolar|rupiah|euro|yen|yuan)", re.IGNORECASE)
+# A quantity's fit when its unit measures something other than what is asked: no answer.
+MISMATCH = -1.0
+# The fit of a percentage where a count is asked: a share, rarely the number itself.
+COUNTED_PERCENT = MISMATCH
+# Words that scale a number ("5 juta") rather than name its unit.
+_SCALE_WORDS = frozenset("ribu juta miliar milyar triliun thousand million billion".split())
 # Words after which the rest of a clause defines what came before ("... adalah ubur-ubur").
 _COPULA = re.compile(r"\b(adalah|ialah|yaitu|yakni|merupakan|berupa|bernama|disebut|dinamai)\s+", re.IGNORECASE)
 
@@ -240,19 +252,30 @@ def _expansion(question: Question, text: str, start: int, end: int) -> Span | No
 
 
 def _unit_fit(question: Question, span: Span, after: str) -> float:
-    """How well a quantity's unit fits the question's noun ("berapa dosen" -> "211 dosen")."""
-    head = question.head
-    if not head:
-        return 0.0
-    unit = (span.value.split()[-1] if span.value.split() else "").lower()
-    following = (after.split()[:1] or [""])[0].lower()
-    if stem(head) in (stem(unit), stem(following)):
+    """How well a quantity's unit fits what the question counts or measures: 1 for the asked
+    noun ("berapa dosen" -> "211 dosen") or a unit of the asked measure ("berapa luas" ->
+    "700 hektar"), MISMATCH for a unit of another measure ("48 kilometer" for an age), below 0
+    for a bare number or another noun where a measure is asked."""
+    tokens = span.value.split()
+    unit = tokens[-1].lower() if len(tokens) > 1 and not tokens[-1][:1].isdigit() else ""
+    following = (after.split()[:1] or [""])[0].lower().strip(",.;:()")
+    head, measure = question.head, question.measure
+    got = value_measure(span.value, following)
+    if not measure and got == "percent":
+        return COUNTED_PERCENT  # "berapa penduduk": not "70 persen penduduk"
+    if head and stem(head) in (stem(unit), stem(following)):
         return 1.0
-    if head in _MONEY:
-        return 1.0 if _CURRENCY.search(span.value + " " + following) else -0.5
-    if head in ("usia", "umur"):
-        return 1.0 if re.fullmatch(r"\(?\d{1,3}\)?", span.value) or following.startswith("tahun") else -0.5
-    return 0.0
+    if not measure or measure == "change":
+        return 0.0
+    if got == measure or measure == "age" and got == "time":
+        return 1.0
+    if got:
+        return MISMATCH
+    if measure == "age":
+        return 0.5 if re.fullmatch(r"\(?\d{1,3}\)?", span.value) else -0.5  # "Pinter (75)"
+    if unit and unit not in _SCALE_WORDS:
+        return MISMATCH  # "500 sekolah" is no amount of money
+    return -0.5 if measure not in BARE_OK else 0.0
 
 
 def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Span | None, float]:
@@ -271,10 +294,15 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
     kinds = names if question.kind in names | {"name", "other"} else {question.kind}
     # "Departemen apakah ...": the asked noun opens the name it asks for ("Departemen Keuangan").
     head = question.head if question.kind in ("location", "organization") else ""
+    if question.measure in ("time", "age"):
+        kinds = kinds | {"duration"}  # "berapa tahunkah lamanya": "24 tahun"
     candidates = [
         s for s in find_spans(text, start, end, asked, question.elapsed, head, question.kind in ("location", "organization"))
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
+    if question.kind == "quantity":
+        # A value measuring something else ("48 kilometer" for an age) is no answer.
+        candidates = [s for s in candidates if _unit_fit(question, s, text[s.end : end]) > MISMATCH]
     # Word order is Indonesian, so only an Indonesian question lines up with the sentence.
     if not question.english and (question.kind == "name" or question.kind == "other" and not _STATEMENT.search(question.text)):
         span, score = gap({t for g in question.groups for t in g}, question.head, text, start, end)
@@ -301,7 +329,7 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
         if question.kind in names:
             score -= 0.5 * (span.kind != question.kind)
         if question.kind == "quantity":
-            score += 0.5 * _unit_fit(question, span, text[span.end : end])
+            score += UNIT_WEIGHT * _unit_fit(question, span, text[span.end : end])
         if question.head and question.kind in names | {"name"}:
             # "pemimpin Korea Utara Kim Jong Un": the asked-for noun shortly before the name.
             before = words(text[max(start, span.start - 40) : span.start])[-4:]
@@ -416,13 +444,21 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
         span, fit = _pick_span(question, sentence.chunk.text, sentence.start - base, sentence.end - base)
         if span:
             sentence.span = replace(span, start=span.start + base, end=span.end + base)
+            sentence.fit = fit
             sentence.score += (SPAN_BONUS + SPAN_FIT_WEIGHT * fit) * answers(sentence)
     sentences.sort(key=lambda s: s.score, reverse=True)
     # A typed question is answered by the best sentence that holds a value of its type.
-    relevant = [s for s in sentences if s.coverage >= (FOUND_THRESHOLD_EN if question.english else FOUND_THRESHOLD)]
+    threshold = FOUND_THRESHOLD_EN if question.english else FOUND_THRESHOLD
+    relevant = [s for s in sentences if s.coverage >= threshold]
     if not relevant:
         return not_found(question)
-    best = next((s for s in relevant if answers(s)), relevant[0])
+    best = next((s for s in relevant if answers(s)), None)
+    if best is None and question.kind == "quantity":
+        # The articles hold the topic but no relevant sentence a value: a sentence nearly as
+        # relevant whose value fits what is asked ("biaya ... mencapai 186 juta dollar").
+        best = next((s for s in sentences if answers(s) and s.fit >= NEAR_FIT
+                     and s.coverage >= NEAR_RATIO * threshold), None)
+    best = best or relevant[0]
     if not answers(best):
         best.span = None  # a weak open phrase is no answer: quote the sentence instead
     cited = _supporting(best, sentences)

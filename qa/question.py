@@ -17,6 +17,7 @@ from .lexicon import (
     translation_groups,
 )
 from .spans import is_place
+from .units import CLASSIFIERS, SKIP_WORDS, asked_measure, unparticled
 from .text import STOPWORDS, stem, terms, variants, words
 
 MAX_QUESTION_CHARS = 1000
@@ -37,7 +38,7 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"|\b(what|which) (date|day|year|month|time)\b|\bin what year\b|\bkapan(kah)?\b"
                  r"|\b(tanggal|tahun|bulan|hari|pukul|jam) (apa|berapa)(kah)?\b|\bberapa(kah)? tanggal\b"),
         ("quantity", r"\bhow (many|much|high|tall|far|deep|wide|big|large|heavy|old|fast|often)\b"
-                     r"|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b|\bjumlah\b"
+                     r"|\bwhat (number|percentage|amount|share)\b|\bberapa\w*\b"
                      r"|\bwhat (is|was|are|were) the (\w+ )?(area|population|length|height|distance"
                      r"|size|price|cost|value|amount|total|depth|width|weight|age|salary|budget"
                      r"|number|rate|speed|temperature|capacity|volume)\b"),
@@ -49,6 +50,9 @@ _TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                          r"|team|club|firm|body|news agency|agency)\b|\b(perusahaan|organisasi|kelompok|partai|lembaga|instansi|kantor berita"
                          r"|badan|klub|tim|kementerian|departemen|media|bank|universitas)\s+(apa|mana)(kah)?\b"),
         ("reason", r"\bwhy\b|\b(mengapa|kenapa)\b|\b(apa|what) (alasan|sebab|penyebab|reason|cause)\b"),
+        # "jumlah" asks for a number only when no question word asks for something else
+        # ("Siapa yang mencatat jumlah ...").
+        ("quantity", r"\bjumlah\b"),
     )
 )
 
@@ -149,6 +153,12 @@ class Question:
         """The question's own word groups, then those lent by the conversation: the earlier
         question's, then its answer's."""
         return self.groups + self.context + self.reply
+
+    @cached_property
+    def measure(self) -> str:
+        """What a quantity question asks to measure ("length", "money", "age" ...), or "" for
+        a count or another kind of question."""
+        return asked_measure(self.text, self.english) if self.kind == "quantity" else ""
 
     @property
     def elapsed(self) -> bool:
@@ -262,12 +272,32 @@ def _english_head(text: str) -> str:
     return _head_noun(phrase, known_only=following not in _EN_RELATIVE)
 
 
+def _counted(text: str) -> str:
+    """The noun a "berapa" question counts or measures, from the words after "berapa": particles
+    dropped ("tahunkah" -> "tahun"), "jumlah"/"banyak" skipped, and a classifier skipped when a
+    noun follows it ("berapa orang pelukis" -> "pelukis", "berapa orang Indonesia" -> "orang")."""
+    classifier = ""
+    for token in text.split()[:4]:
+        word = unparticled(token.lower().strip(",.?!;:()"))
+        if word in SKIP_WORDS:
+            continue
+        if word in STOPWORDS or not token[:1].islower():
+            break  # "berapa yang ...", "berapa banyak Ani ...": no noun
+        if word in CLASSIFIERS and not classifier:
+            classifier = word
+            continue
+        return word
+    return classifier
+
+
 def _head(text: str, english: bool = False) -> str:
     """The lowercase (Indonesian) noun the question asks about, or ""."""
     if english:
         return _english_head(text)
     for m in _HEAD.finditer(text):
         word = (m["a"] or m["b"]).lower()
+        if m["a"] and m.group().lower().startswith("berapa"):
+            word = _counted(text[m.start("a"):])
         if word not in STOPWORDS and word not in _TYPE_WORDS["quantity"]:
             return word
     return ""

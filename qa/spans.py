@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import STOPWORDS
+from .units import UNIT_MEASURE
 
 _DAYS = r"Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _MONTHS = (
@@ -33,8 +34,16 @@ DATE = re.compile(
     rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
     rf"|(?:{_MONTHS})\s+\d{{4}}|(?:tahun\s+)?\b(?:1[5-9]\d\d|20\d\d)\b(?:\s*-\s*an)?|\b(?:{_DAYS})\b|\b(?:{_MONTHS})\b)"
 )
+# A unit word, maybe squared or cubed ("km2", "meter persegi").
+_UNIT = r"[a-z][a-z/]*[23]?(?:\s+(?:persegi|kubik))?"
+# A written number not run into a word ("15th" is no quantity); "19, 56 juta" is one number
+# written with a stray space.
+_AMOUNT = rf"(?:\d+(?:[.,]\d+)*(?:,\s\d{{1,3}}(?=\s*(?:ribu|juta|miliar|persen)))?(?![^\W_])|\b(?:{_NUMBER_WORD})\b)"
+_CURRENCY_SIGN = r"(?:(?:Rp|US\$|USD|\$|€|£)\s?)"
 QUANTITY = re.compile(
-    rf"(?P<v>(?:(?:Rp|US\$|USD|\$|€|£)\s?)?{_NUMBER}{_SCALE}(?:\s+(?P<unit>[a-z][a-z/]*))?)",
+    rf"(?P<v>{_CURRENCY_SIGN}?{_AMOUNT}{_SCALE}(?:\s?[-–]\s?{_CURRENCY_SIGN}?{_AMOUNT}{_SCALE})?"  # "Rp 4-5 juta"
+    rf"(?:\s+(?!per\b)(?P<unit>{_UNIT})(?:(?<=lar)\s+(?-i:AS|Amerika(?:\s+Serikat)?|Singapura|Australia|Kanada))?)?"
+    rf"(?:\s+per\s+(?P<per>{_UNIT}))?)",  # "Rp 4.500 per kilogram", "155 km per jam"
     re.IGNORECASE,
 )
 _NAME_TOKEN = r"(?:[A-Z][\w'’.&-]*|\d+[A-Z][\w-]*)"
@@ -245,6 +254,8 @@ def _names(sentence: str) -> list[tuple[int, int]]:
 
 
 Bounds = tuple[tuple[int, int], ...]
+_CURRENCY_START = re.compile(_CURRENCY_SIGN, re.IGNORECASE)
+_PERCENT_END = re.compile(r"(?:persen|percent|%)\s+$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=20000)
@@ -263,9 +274,13 @@ def _matches(sentence: str) -> tuple[tuple[tuple[int, int, str, bool, bool], ...
     quantities = []
     for m in QUANTITY.finditer(sentence):
         s, e = m.start("v"), m.end("v")
-        unit = m.group("unit")
-        if unit and unit.lower() in STOPWORDS:
-            e = m.start("unit")
+        unit, per = (m.group("unit") or "").lower(), (m.group("per") or "").lower()
+        if per and per not in UNIT_MEASURE:
+            e = m.start("per") - len(" per ")  # "Rp 6.000 per keluarga": a share, no unit
+        if unit in STOPWORDS or unit and unit not in UNIT_MEASURE and (
+            _CURRENCY_START.match(sentence, s) or _PERCENT_END.search(sentence, 0, m.start("unit"))
+        ):
+            e = m.start("unit")  # "Rp 5.700 menjadi", "90 persen saham": the value ends before
         quantities.append((s, len(sentence[:e].rstrip())))
     return tuple(durations), dates, tuple(quantities), tuple(_names(sentence))
 

@@ -301,3 +301,57 @@ def test_every_highlight_lies_inside_its_quote(seeds_bot) -> None:  # type: igno
                 highlighted += 1
                 assert c.start <= c.span_start < c.span_end <= c.end, (question, c)
     assert highlighted >= len(questions) // 2
+
+
+def _extract(question: str, *sentences: str):  # type: ignore[no-untyped-def]
+    """The answer to `question` from made-up single-sentence chunks, every word equally rare."""
+    from qa.answer import extract
+    from qa.retrieve import Chunk
+
+    chunks = [Chunk(f"c{n}", s, {"article": f"a{n}", "start": 0, "title": ""}, 1.0)
+              for n, s in enumerate(sentences)]
+    return extract(parse_question(question), chunks, lambda term: 1.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "value"),
+    [
+        # A value of another measure is no answer, even closer to the question's words.
+        ("Berapakah usia candi Borobudur?",
+         "Candi Borobudur berjarak 48 kilometer dari Yogyakarta dan berusia 1.200 tahun.", "1.200 tahun"),
+        ("Berapa panjang jembatan Suramadu?",
+         "Jembatan Suramadu yang dibangun 3 tahun memiliki panjang 5,4 km.", "5,4 km"),
+        ("Berapa luas hutan yang terbakar di Riau?",
+         "Sebanyak 12 desa terdampak, dan hutan yang terbakar di Riau mencapai 3.000 hektar.", "3.000 hektar"),
+        ("Berapa luas kota itu?", "Luas kota itu 695 kilometer persegi.", "695 kilometer persegi"),
+        ("Berapakah bantuan yang diberikan bank itu untuk sekolah?",
+         "Bank itu memberikan bantuan untuk 500 sekolah senilai Rp 90 miliar.", "Rp 90 miliar"),
+        ("Berapa orangkah pelukis yang ikut pameran di Padang?",
+         "Pameran di Padang selama 10 hari diikuti enam pelukis muda.", "enam pelukis"),
+        # A count is not answered with a share.
+        ("Berapa jumlah penduduk kota Bandar?",
+         "Sebanyak 70 persen penduduk kota Bandar yang berjumlah 880.000 jiwa adalah pendatang.", "880.000 jiwa"),
+        ("How far is the airport from the city centre?",
+         "Bandara baru itu dibangun dalam 4 tahun dan berjarak 30 kilometer dari pusat kota.", "30 kilometer"),
+    ],
+)
+def test_quantity_has_the_unit_the_question_asks_for(question: str, sentence: str, value: str) -> None:
+    assert _extract(question, sentence).value == value
+
+
+def test_a_quantity_of_another_measure_does_not_answer() -> None:
+    answer = _extract(
+        "Berapa harga beras di pasar Jakarta?",
+        "Harga beras di pasar Jakarta naik dan dikeluhkan 300 pedagang.",
+        "Di pasar Jakarta, harga beras kini Rp 12.000 per kilogram.",
+    )
+    assert answer.value == "Rp 12.000 per kilogram"
+
+
+def test_a_fitting_value_from_a_nearly_relevant_sentence_answers_a_quantity() -> None:
+    answer = _extract(
+        "Berapakah biaya perang yang dikeluarkan pemerintah untuk pasukan di perbatasan?",
+        "Pemerintah menolak mengakui perang di perbatasan, dan pasukan tetap dikeluarkan dari sana.",
+        "Biaya yang dikeluarkan mencapai hampir 186 juta dollar AS setiap hari.",
+    )
+    assert answer.found and answer.value == "186 juta dollar AS"

@@ -81,3 +81,47 @@ def test_a_new_place_in_a_follow_up_replaces_the_earlier_place() -> None:
     # "Perancis" stems to "ancis": whether it is a place is read from the word, not its stem.
     question = parse_question("Lalu Perancis?", "Di mana Putin bertemu Xi?", "Beijing")
     assert question.replaced == {"beijing"}
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Berapa orangkah pelukis yang ikut pameran itu?", "pelukis"),  # classifier, particle
+        ("Berapa ekor kucing yang mati?", "kucing"),
+        ("Berapa orang Indonesia yang tewas?", "orang"),  # a name follows: the classifier is counted
+        ("Berapakah jumlah karyawan pabrik itu?", "karyawan"),
+        ("Berapa tahunkah lamanya ia memimpin?", "tahun"),
+        ("Berapa sekolah yang dibangun?", "sekolah"),  # "-lah" here is no particle
+        ("Berapa jumlah naskah yang ditulisnya?", "naskah"),  # nor "-kah" here
+    ],
+)
+def test_counted_noun_of_a_berapa_question(question: str, head: str) -> None:
+    assert parse_question(question).head == head
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("Berapa panjang jembatan itu?", "length"),
+        ("Berapakah luas lahan yang terbakar?", "area"),
+        ("Berapa usia gedung itu?", "age"),
+        ("Berapa besar bantuan yang diberikan?", "money"),
+        ("Berapa hektar sawah yang rusak?", "area"),
+        ("Berapa persen suara yang diraih?", "percent"),
+        ("Berapa guru yang hadir?", ""),
+        ("Topan itu mencapai kecepatan berapa?", "speed"),
+        ("Berapakah dalam setahun luas hutan berkurang?", ""),  # "dalam" is "in" here
+        ("How far is the village from the city?", "length"),
+        ("How much did the new bridge cost?", "money"),
+        ("How old is the temple?", "age"),
+        ("How many soldiers were wounded?", ""),
+    ],
+)
+def test_measure_a_quantity_question_asks_for(question: str, measure: str) -> None:
+    assert parse_question(question).measure == measure
+
+
+def test_jumlah_asks_for_a_number_only_without_another_question_word() -> None:
+    assert answer_type("Siapakah yang mencatat jumlah wisatawan tahun lalu?") == "person"
+    assert answer_type("Lembaga apakah yang menghitung jumlah penduduk?") == "organization"
+    assert answer_type("Jumlah korban gempa itu?") == "quantity"

@@ -168,3 +168,24 @@ def test_a_reference_number_closes_a_name() -> None:
     sentence = "Aturan itu tertuang dalam keputusan Menteri Kehutanan RI No 85 tahun 2001."
     values = [s.value for s in find_spans(sentence, 0, len(sentence), set())]
     assert "RI No" not in values and not any(v.endswith(" No") for v in values)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "values"),
+    [
+        # A verb or a counted noun after a currency amount or a percentage is no unit.
+        ("Harga turun dari Rp 5.700 menjadi Rp 5.400 kemarin.", ["Rp 5.700", "Rp 5.400"]),
+        ("Sebanyak 94 persen dipegang investor lokal.", ["94 persen"]),
+        # Units per something, squared units, the dollar's country, ranges.
+        ("Pabrik itu menghasilkan 1.500 liter per hari.", ["1.500 liter per hari"]),
+        ("Luas kota itu 695 kilometer persegi.", ["695 kilometer persegi"]),
+        ("Investasinya 600 juta dollar AS per tahun.", ["600 juta dollar AS per tahun"]),
+        ("Biayanya Rp 4-5 juta per orang.", ["Rp 4-5 juta"]),
+        # A number run into a word is no quantity; a stray space inside one is.
+        ("Ia hadir pada 15th Conference dengan kapasitas 19, 56 juta meter kubik.",
+         ["19, 56 juta meter kubik"]),
+    ],
+)
+def test_quantity_values(sentence: str, values: list[str]) -> None:
+    spans = find_spans(sentence, 0, len(sentence), set())
+    assert [s.value for s in spans if s.kind == "quantity"] == values
