@@ -92,7 +92,8 @@ def sample(items: list[T], count: int | None) -> list[T]:
 def golds(items: Iterable[FacQA]) -> dict[int, Gold]:
     """Question id -> its gold passages and answers. FacQA asks some questions word for word
     of several passages, a row each, with the span marked in each; and some passages recur
-    with only their spacing changed by detokenisation ("1,05" and "1, 05"). Every such
+    with only their spacing changed by detokenisation ("1,05" and "1, 05"; compared without
+    case, punctuation or spaces). Every such
     passage is that question's gold passage, and every marked span its gold answer, as in
     multi-reference scoring."""
     items = list(items)

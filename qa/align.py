@@ -39,9 +39,10 @@ _NO_START = STOPWORDS | _WEAK
 _NO_PHRASE = STOPWORDS | _CLAUSE
 # How far (in words) a question word may sit from the run and still border it.
 REACH = 3
-# Words a border looks through: function words and titles ("Kepala LIPI Prof Umar").
+# Words a border looks through: function words and titles ("Kepala Balai Prof Sari").
 _THROUGH = STOPWORDS | HONORIFICS
-# How far (in tokens) a bracketed aside ("(IRRI)", "(54)") may run and still be looked through.
+# How many tokens a bracketed aside ("(BPPT)", "(54)") may span, its brackets included, and still
+# be looked through.
 _ASIDE = 8
 
 
@@ -130,7 +131,7 @@ def _aside(tokens: list[_Token], n: int, step: int) -> int | None:
 def _border(tokens: list[_Token], positions: range, asides: bool = True) -> int:
     """Question words among the first REACH words at `positions`, counting until a non-question
     content word or punctuation other than a comma breaks the line. Titles, and with `asides`
-    a bracketed aside ("Direktur IRRI (Filipina) Dr Robert"), are looked through."""
+    a bracketed aside ("Direktur BPPT (Bandung) Dr Rudi"), are looked through."""
     count = seen = 0
     skip_to = None
     for n in positions:
@@ -156,7 +157,7 @@ def _border(tokens: list[_Token], positions: range, asides: bool = True) -> int:
 
 def _led(tokens: list[_Token], i: int) -> int:
     """How many words of the question's role phrase come right before tokens[i], through
-    titles, commas and a bracketed aside: "Kepala LIPI, Prof Umar" for "Siapa Kepala LIPI?"."""
+    titles, commas and a bracketed aside: "Kepala Balai, Prof Sari" for "Siapa Kepala Balai?"."""
     count, n = 0, i - 1
     while n >= 0:
         t = tokens[n]
@@ -246,8 +247,8 @@ def bordering(
 ) -> Callable[[int, int], float]:
     """A scorer for candidate spans of text[start:end]: question words within REACH on each side
     of the span, plus 2 when the asked-about noun `head` comes right before it, plus 2 when the
-    question's role phrase (stems per word, "Siapa Kepala LIPI?") leads up to it. `asides`:
-    look through bracketed asides, unless they may hold the answer ("Kawin Lari (1975)")."""
+    question's role phrase (stems per word, "Siapa Kepala Balai?") leads up to it. `asides`:
+    look through bracketed asides, unless they may hold the answer ("Kabut Pagi (1981)")."""
     tokens = _tokens(text[start:end], start, question_stems, {t for g in role for t in g})
     heads = set(variants(head)) if head else set()
 

@@ -272,7 +272,7 @@ def _unit_fit(question: Question, span: Span, after: str) -> float:
     if got:
         return MISMATCH
     if measure == "age":
-        return 0.5 if re.fullmatch(r"\(?\d{1,3}\)?", span.value) else -0.5  # "Pinter (75)"
+        return 0.5 if re.fullmatch(r"\(?\d{1,3}\)?", span.value) else -0.5  # "Budi Santoso (61)"
     if unit and unit not in _SCALE_WORDS:
         return MISMATCH  # "500 sekolah" is no amount of money
     return -0.5 if measure not in BARE_OK else 0.0
@@ -280,7 +280,8 @@ def _unit_fit(question: Question, span: Span, after: str) -> float:
 
 def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Span | None, float]:
     """The candidate of the wanted type best placed in the sentence, and how well placed it is
-    (0..1): cued by a word like "selama"/"pada" and close to the question's words."""
+    (about 0..3, higher is better): cued by a word like "selama"/"pada", close to and bordered
+    by the question's words, of the asked kind and unit."""
     if question.kind == "reason":
         return None, 0.0
     if question.kind == "reaction":
@@ -320,7 +321,7 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
 
     def fit(span: Span) -> float:
         distance = min((abs(a - span.start) for a in anchors), default=120)
-        # A cue marks its own kind: "di Tuban" is a place, no answer to "who".
+        # A cue marks its own kind: "di Sleman" is a place, no answer to "who".
         cued = span.cued and (question.kind not in names or span.kind == question.kind)
         score = 0.5 * cued + 0.5 * (1 - min(distance, 120) / 120)
         score += ALIGN_WEIGHT * min(aligned(span.start, span.end), 6)
@@ -455,7 +456,7 @@ def extract(question: Question, chunks: list[Chunk], idf: Callable[[str], float]
     best = next((s for s in relevant if answers(s)), None)
     if best is None and question.kind == "quantity":
         # The articles hold the topic but no relevant sentence a value: a sentence nearly as
-        # relevant whose value fits what is asked ("biaya ... mencapai 186 juta dollar").
+        # relevant whose value fits what is asked ("biaya ... mencapai 20 juta dollar").
         best = next((s for s in sentences if answers(s) and s.fit >= NEAR_FIT
                      and s.coverage >= NEAR_RATIO * threshold), None)
     best = best or relevant[0]

@@ -136,7 +136,7 @@ class Question:
     @cached_property
     def role(self) -> tuple[tuple[str, ...], ...]:
         """Stems of the role an Indonesian "Siapa(kah) <role>?" asks to fill, per content word:
-        "Siapa Kepala LIPI sekarang?" -> kepala, lipi. Empty for other questions."""
+        "Siapa Kepala Balai sekarang?" -> kepala, balai. Empty for other questions."""
         m = None if self.english else _ROLE.match(self.text)
         if not m:
             return ()

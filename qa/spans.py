@@ -37,8 +37,11 @@ DATE = re.compile(
 # A unit word, maybe squared or cubed ("km2", "meter persegi").
 _UNIT = r"[a-z][a-z/]*[23]?(?:\s+(?:persegi|kubik))?"
 # A written number not run into a word ("15th" is no quantity); "19, 56 juta" is one number
-# written with a stray space.
-_AMOUNT = rf"(?:\d+(?:[.,]\d+)*(?:,\s\d{{1,3}}(?=\s*(?:ribu|juta|miliar|persen)))?(?![^\W_])|\b(?:{_NUMBER_WORD})\b)"
+# written with a stray space, but a year before a comma stays a year ("Pada 2010, 45 persen").
+_AMOUNT = (
+    rf"(?:(?:(?<![\d.,])\d{{1,3}},\s\d{{1,3}}(?=\s*(?:ribu|juta|miliar|persen))|\d+(?:[.,]\d+)*)(?![^\W_])"
+    rf"|\b(?:{_NUMBER_WORD})\b)"
+)
 _CURRENCY_SIGN = r"(?:(?:Rp|US\$|USD|\$|€|£)\s?)"
 QUANTITY = re.compile(
     rf"(?P<v>{_CURRENCY_SIGN}?{_AMOUNT}{_SCALE}(?:\s?[-–]\s?{_CURRENCY_SIGN}?{_AMOUNT}{_SCALE})?"  # "Rp 4-5 juta"
@@ -52,7 +55,7 @@ NAME = re.compile(
 )
 
 # Titles and ranks written before a name ("Prof", "Dr", "drh", "KH", "Kombes"): they stand
-# between a role and the name it introduces ("Kepala LIPI Prof Umar").
+# between a role and the name it introduces ("Kepala Balai Prof Sari").
 HONORIFICS = frozenset(
     """prof profesor dr drs dra drh ir h hj kh ny nyonya mr mrs ms jenderal letjen mayjen
     brigjen laksamana laksda laksma marsekal marsda marsma kolonel kol letkol kapten brigadir
@@ -97,12 +100,12 @@ _PLACES = frozenset(
 )
 
 
-# Lowercase nouns shortly before a name that say it names a group ("kelompok pemberontak Maois").
+# Lowercase nouns shortly before a name that say it names a group ("kelompok pemberontak Elang").
 _GROUP_CUES = frozenset(
     """kelompok organisasi partai gerakan milisi faksi pasukan lembaga perusahaan klub kesebelasan
     grup band harian koran majalah stasiun maskapai group party company club""".split()
 )
-# A reference number closes a name: "Menteri Kehutanan RI No 85" is no person "RI No".
+# A reference number closes a name: "Menteri Pertanian RI No 12" is no person "RI No".
 _NUMBERED = re.compile(r"\s+(?:No|Nomor|Nomer|Nr)\.?$")
 
 # Words that introduce where a report was taken from: a news outlet or agency follows.
@@ -173,9 +176,10 @@ def _trim_name(
 ) -> tuple[int, int, bool]:
     """Drop leading titles, function words and words the question already names (but the noun
     it asks about, `head`: "Departemen Keuangan"), and a bare "(AS)" left over from a name the
-    question already named ("Amerika Serikat (AS)"). With `posts` (the question asks where
-    someone serves), a full name the question gives is cut from the end of a name: what is left
-    names the post's place or body ("Bupati Kolaka"), which the flag returned says."""
+    question already named ("Amerika Serikat (AS)"). With `posts` (the question asks for a
+    place or an organisation, such as where someone serves), a full name the question gives
+    is cut from the end of a name: what is left names the post's place or body ("Bupati
+    Sleman"), which the flag returned says."""
     tokens = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     drop = (_TITLES | STOPWORDS | _OPENERS | question_words) - {head}
     # "Presiden China Xi Jinping", "pemimpin Korea Utara Kim Jong Un": a place right after a
@@ -193,13 +197,13 @@ def _trim_name(
             tokens.pop(0)
         else:
             break
-    # "Kepala Dinas Kesehatan NTT Stef Bria" when the question names Stef Bria: what comes
+    # "Kepala Dinas Kesehatan NTB Adi Lubis" when the question names Adi Lubis: what comes
     # before the full name the question gives is the answer ("NTT").
     given, cut = 0, False
     while len(tokens) > given and text[tokens[-1 - given][0] : tokens[-1 - given][1]].lower().strip(",.") in question_words | HONORIFICS:
         given += 1
     rest = {text[a:b].lower().strip(",.") for a, b in tokens[: len(tokens) - given]}
-    # "Bandara Sultan Syarif Kasim II": a bare marker is part of the given name, no other name.
+    # "Bandara Sultan Hasanuddin": when only a marker word ("Bandara") would be left, it is part of the name, which is kept whole.
     if posts and given >= 2 and rest and not rest <= _ORG_WORDS | _PLACE_WORDS:
         tokens, cut = tokens[: len(tokens) - given], True
     # "Vladimir Putin" when the question names Putin: this is the asked-about person, not the answer.
@@ -215,7 +219,7 @@ def _trim_name(
 
 def _name_kind(text: str, start: int, end: int, before: str, serves: bool = False) -> str:
     """person, organization or location for a capitalised name, from its words and context.
-    `serves`: someone's post names it ("Bupati Kolaka H Buhari Matta"), so it is no person."""
+    `serves`: someone's post names it ("Bupati Sleman H Joko Susilo"), so it is no person."""
     name_words = [w.lower().strip("().,") for w in text[start:end].split()]
     cue = before.split()[-1].lower() if before.split() else ""
     if any(w in _ORG_WORDS for w in name_words):
@@ -227,7 +231,7 @@ def _name_kind(text: str, start: int, end: int, before: str, serves: bool = Fals
     if _SOURCE_CUES & {w.lower() for w in before.split()[-2:]}:
         return "organization"  # "seperti dikutip dari Reuters": a news source
     if any(w in _GROUP_CUES for w in before.split()[-3:]):
-        return "organization"  # "kelompok pemberontak Maois"
+        return "organization"  # "kelompok pemberontak Elang"
     if any(w in _PLACE_WORDS for w in name_words) or cue in _PLACE_CUES or name_words[0] in _PLACES:
         return "location"
     return "person"
@@ -276,7 +280,7 @@ def _matches(sentence: str) -> tuple[tuple[tuple[int, int, str, bool, bool], ...
         s, e = m.start("v"), m.end("v")
         unit, per = (m.group("unit") or "").lower(), (m.group("per") or "").lower()
         if per and per not in UNIT_MEASURE:
-            e = m.start("per") - len(" per ")  # "Rp 6.000 per keluarga": a share, no unit
+            e = sentence.rindex("per", s, m.start("per"))  # "Rp 6.000 per keluarga": a share, no unit
         if unit in STOPWORDS or unit and unit not in UNIT_MEASURE and (
             _CURRENCY_START.match(sentence, s) or _PERCENT_END.search(sentence, 0, m.start("unit"))
         ):
@@ -292,7 +296,8 @@ def find_spans(
     """Every typed candidate in text[start:end] (a sentence), in reading order. `elapsed`: the
     question asks for the time since an event ("how long after ..."), so an anniversary or a
     time since is a duration too. `head`: the noun the question asks about, which a name keeps.
-    `posts`: the question asks where someone serves ("Bupati Kolaka H Buhari Matta")."""
+    `posts`: the question asks for a place or an organisation, so a post before a person the
+    question names may be the answer ("Bupati Sleman H Joko Susilo" -> "Sleman")."""
     sentence = text[start:end]
     spans: list[Span] = []
     taken: list[tuple[int, int]] = []
