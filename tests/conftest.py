@@ -39,6 +39,16 @@ def embedder(isolated_env: Path):  # type: ignore[no-untyped-def]
     return load_embedder()
 
 
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    """A fresh copy of seeds/ that a test may change."""
+    out = tmp_path / "articles"
+    out.mkdir()
+    for path in SEEDS.glob("*.txt"):
+        shutil.copy(path, out / path.name)
+    return out
+
+
 @pytest.fixture(scope="session")
 def seeds_bot(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
     """A bot over a copy of seeds/, indexed once for the session."""

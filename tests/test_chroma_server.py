@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import app
 from index.store import Store, StoreError
 from qa import Bot
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT
 
 CHROMA = Path(sys.executable).with_name("chroma")
 
@@ -76,39 +75,30 @@ def server(tmp_path: Path) -> Iterator[ChromaServer]:
     running.log.close()
 
 
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for path in SEEDS.glob("*.txt"):
-        shutil.copy(path, folder / path.name)
-    return folder
-
-
-def test_bot_indexes_into_and_answers_from_a_chroma_server(server: ChromaServer, seeds: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_bot_indexes_into_and_answers_from_a_chroma_server(server: ChromaServer, folder: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     store = Store(url=server.url)
-    bot = Bot.from_articles(seeds, store=store, embedder=embedder)
+    bot = Bot.from_articles(folder, store=store, embedder=embedder)
     assert bot.report is not None and len(bot.report.added) == 2 and bot.report.chunks_total > 0
     answer = bot.ask("Berapa lama panggilan itu?")
     assert answer.found and "1 jam 25 menit" in answer.value
     quote = answer.citations[0]
-    assert quote.quote == (seeds / quote.article).read_text(encoding="utf-8")[quote.start : quote.end]
+    assert quote.quote == (folder / quote.article).read_text(encoding="utf-8")[quote.start : quote.end]
     # A second client sees the same index: nothing is embedded again.
-    again = Bot.from_articles(seeds, store=Store(url=server.url), embedder=embedder)
+    again = Bot.from_articles(folder, store=Store(url=server.url), embedder=embedder)
     assert again.report is not None and again.report.unchanged == 2 and again.report.chunks_written == 0
     assert again.ask("How long was the call?").value == "about 1 hour 25 minutes"
 
 
-def test_index_outlives_a_server_restart(server: ChromaServer, seeds: Path, embedder) -> None:  # type: ignore[no-untyped-def]
-    Bot.from_articles(seeds, store=Store(url=server.url), embedder=embedder)
+def test_index_outlives_a_server_restart(server: ChromaServer, folder: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    Bot.from_articles(folder, store=Store(url=server.url), embedder=embedder)
     server.stop()
     server.start()
     bot = Bot.from_index(store=Store(url=server.url), embedder=embedder)
     assert bot.ask("Berapa lama panggilan itu?").found
 
 
-def test_a_server_that_stops_gives_one_line_errors(server: ChromaServer, seeds: Path, embedder) -> None:  # type: ignore[no-untyped-def]
-    bot = Bot.from_articles(seeds, store=Store(url=server.url), embedder=embedder)
+def test_a_server_that_stops_gives_one_line_errors(server: ChromaServer, folder: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    bot = Bot.from_articles(folder, store=Store(url=server.url), embedder=embedder)
     server.stop()
     with pytest.raises(StoreError) as info:
         bot.ask("Berapa lama panggilan itu?")

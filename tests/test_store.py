@@ -13,8 +13,6 @@ from index.articles import read_article
 from index.embedder import OFFLINE_NAME, load_embedder
 from index.store import Store, StoreError
 
-from .conftest import SEEDS
-
 
 class CountingEmbedder:
     """Wraps an embedder and counts the passages it is asked to encode."""
@@ -37,15 +35,6 @@ class CountingEmbedder:
 
 def _chunks(path: Path) -> int:
     return len(chunk_spans(read_article(path)))
-
-
-@pytest.fixture()
-def folder(tmp_path: Path) -> Path:
-    out = tmp_path / "articles"
-    out.mkdir()
-    for path in SEEDS.glob("*.txt"):
-        shutil.copy(path, out / path.name)
-    return out
 
 
 def test_add_edit_delete_are_incremental(folder: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
