@@ -301,9 +301,10 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
         s for s in find_spans(text, start, end, asked, question.elapsed, head, question.kind in ("location", "organization"))
         if s.kind in kinds and not set(words(s.value)) <= asked
     ]
-    if question.kind == "quantity":
+    units = {s: _unit_fit(question, s, text[s.end : end]) for s in candidates} if question.kind == "quantity" else {}
+    if units:
         # A value measuring something else ("48 kilometer" for an age) is no answer.
-        candidates = [s for s in candidates if _unit_fit(question, s, text[s.end : end]) > MISMATCH]
+        candidates = [s for s in candidates if units[s] > MISMATCH]
     # Word order is Indonesian, so only an Indonesian question lines up with the sentence.
     if not question.english and (question.kind == "name" or question.kind == "other" and not _STATEMENT.search(question.text)):
         span, score = gap({t for g in question.groups for t in g}, question.head, text, start, end)
@@ -329,16 +330,16 @@ def _pick_span(question: Question, text: str, start: int, end: int) -> tuple[Spa
             score += 0.5  # "who said ...": the name before "mengatakan" or after "kata"
         if question.kind in names:
             score -= 0.5 * (span.kind != question.kind)
-        if question.kind == "quantity":
-            score += UNIT_WEIGHT * _unit_fit(question, span, text[span.end : end])
+        score += UNIT_WEIGHT * units.get(span, 0.0)
         if question.head and question.kind in names | {"name"}:
             # "pemimpin Korea Utara Kim Jong Un": the asked-for noun shortly before the name.
             before = words(text[max(start, span.start - 40) : span.start])[-4:]
             score += 0.5 * (question.head in span.value.lower() or question.head in before)
         return score
 
-    best = max(candidates, key=fit)
-    score = fit(best)
+    fits = {s: fit(s) for s in candidates}
+    best = max(candidates, key=fits.__getitem__)
+    score = fits[best]
     if best.kind == "location" == question.kind:
         best = _widen_place(best, text, start, asked)
     return best, score

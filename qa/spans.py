@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import STOPWORDS
-from .units import UNIT_MEASURE
+from .units import CURRENCY, CURRENCY_SIGN, UNIT_MEASURE
 
 _DAYS = r"Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _MONTHS = (
@@ -42,7 +42,7 @@ _AMOUNT = (
     rf"(?:(?:(?<![\d.,])\d{{1,3}},\s\d{{1,3}}(?=\s*(?:ribu|juta|miliar|persen))|\d+(?:[.,]\d+)*)(?![^\W_])"
     rf"|\b(?:{_NUMBER_WORD})\b)"
 )
-_CURRENCY_SIGN = r"(?:(?:Rp|US\$|USD|\$|€|£)\s?)"
+_CURRENCY_SIGN = rf"(?:{CURRENCY_SIGN}\s?)"
 QUANTITY = re.compile(
     rf"(?P<v>{_CURRENCY_SIGN}?{_AMOUNT}{_SCALE}(?:\s?[-–]\s?{_CURRENCY_SIGN}?{_AMOUNT}{_SCALE})?"  # "Rp 4-5 juta"
     rf"(?:\s+(?!per\b)(?P<unit>{_UNIT})(?:(?<=lar)\s+(?-i:AS|Amerika(?:\s+Serikat)?|Singapura|Australia|Kanada))?)?"
@@ -258,7 +258,6 @@ def _names(sentence: str) -> list[tuple[int, int]]:
 
 
 Bounds = tuple[tuple[int, int], ...]
-_CURRENCY_START = re.compile(_CURRENCY_SIGN, re.IGNORECASE)
 _PERCENT_END = re.compile(r"(?:persen|percent|%)\s+$", re.IGNORECASE)
 
 
@@ -282,7 +281,7 @@ def _matches(sentence: str) -> tuple[tuple[tuple[int, int, str, bool, bool], ...
         if per and per not in UNIT_MEASURE:
             e = sentence.rindex("per", s, m.start("per"))  # "Rp 6.000 per keluarga": a share, no unit
         if unit in STOPWORDS or unit and unit not in UNIT_MEASURE and (
-            _CURRENCY_START.match(sentence, s) or _PERCENT_END.search(sentence, 0, m.start("unit"))
+            CURRENCY.match(sentence, s) or _PERCENT_END.search(sentence, 0, m.start("unit"))
         ):
             e = m.start("unit")  # "Rp 5.700 menjadi", "90 persen saham": the value ends before
         quantities.append((s, len(sentence[:e].rstrip())))

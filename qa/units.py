@@ -27,7 +27,8 @@ _UNITS = {
 }
 UNIT_MEASURE = {word: measure for measure, units in _UNITS.items() for word in units.split()}
 # A currency written before the number ("Rp 5 juta", "US$ 3").
-_CURRENCY = re.compile(r"^(?:rp|us\$|usd|\$|€|£)", re.IGNORECASE)
+CURRENCY_SIGN = r"(?:Rp|US\$|USD|\$|€|£)"
+CURRENCY = re.compile(CURRENCY_SIGN, re.IGNORECASE)
 # Measures a bare number ("berusia 67") may stand for: its unit is understood.
 BARE_OK = frozenset({"age", "percent"})
 
@@ -108,7 +109,7 @@ def asked_measure(text: str, english: bool) -> str:
 def value_measure(value: str, following: str = "") -> str:
     """What a quantity measures, from its currency sign or unit words (or, for a bare number,
     the word after it), or "" when it has no known unit."""
-    if _CURRENCY.match(value):
+    if CURRENCY.match(value):
         return "money"
     tokens = value.lower().split()
     if "per" in tokens:  # "155 km per jam" is a speed, "Rp 4.500 per kilogram" money
