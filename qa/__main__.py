@@ -37,8 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--chroma-url", help="use a Chroma server (default: QA_CHROMA_URL)")
     ask.add_argument("--model", help="embedding model: hub name or local path (default: QA_EMBED_MODEL)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    # A handler-level filter, because bm25s sets its own logger to DEBUG when it is imported.
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     try:
         store = Store(args.persist_dir, url=args.chroma_url)
         folder = args.articles or (None if store.exists() else "seeds")

@@ -127,6 +127,7 @@ def test_cli_build_and_ask(tmp_path: Path) -> None:
     assert "1 hour 25 minutes" in payload["text"] and payload["found"] is True
     assert payload["citations"][0]["article"] == "000_23b6403ff7373a43.txt"
     assert "offline mode" in asked.stderr  # the fallback says so, once
+    assert [line.split()[0] for line in asked.stderr.splitlines()] == ["WARNING"]  # and nothing else
     bad = _cli("-m", "qa", "ask", "   ", "--persist-dir", str(index), cwd=ROOT)
     assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1].startswith("error: empty question")
     missing = _cli("-m", "index", "build", str(tmp_path / "nope"), "--persist-dir", str(index), cwd=ROOT)
