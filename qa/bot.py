@@ -13,11 +13,14 @@ from index.store import Store, SyncReport
 
 from .answer import NOT_FOUND, Answer, extract
 from .question import QuestionError, parse_question
+from .reading import Decider, Reader
 from .retrieve import HybridRetriever
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]
+# Retrieved chunks the reader reads per question.
+READ_CHUNKS = 5
 
 # A follow-up leans on the previous question when it points back at it or is too short to
 # stand alone ("and Xi?", "how did he respond?", "dan pertemuan itu?").
@@ -35,11 +38,14 @@ _MARKERS = re.compile(r"\[\d+\]|\b(See also|Lihat juga|The articles disagree|Art
 class Bot:
     """Answers questions about a folder of articles, citing the passages it used."""
 
-    def __init__(self, store: Store, embedder: Embedder, report: SyncReport | None = None) -> None:
+    def __init__(self, store: Store, embedder: Embedder, report: SyncReport | None = None,
+                 reader: Reader | str | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.report = report
         self.retriever = HybridRetriever(store, embedder)
+        self.reader = reader if isinstance(reader, Reader) else Reader(reader)
+        self.decider = Decider.for_reader(self.reader.folder)
         self.timings: dict[str, float] = {}
 
     @classmethod
@@ -53,15 +59,16 @@ class Bot:
         embedder: Embedder | None = None,
         store: Store | None = None,
         progress: bool = False,
+        reader: Reader | str | None = None,
     ) -> Bot:
         """Sync the index with `folder` (only new or changed articles are embedded) and return
-        a ready bot. Settings default to QA_PERSIST_DIR, QA_EMBED_MODEL and QA_CHROMA_URL;
-        an open `store` replaces persist_dir and chroma_url."""
+        a ready bot. Settings default to QA_PERSIST_DIR, QA_EMBED_MODEL, QA_CHROMA_URL and
+        QA_READER_MODEL; an open `store` replaces persist_dir and chroma_url."""
         store = store or Store(persist_dir, url=chroma_url)
         embedder = embedder or load_embedder(model)
         report = store.sync(folder, embedder, progress=progress)
         log.info("index: %s", report.summary())
-        return cls(store, embedder, report)
+        return cls(store, embedder, report, reader)
 
     @classmethod
     def from_index(
@@ -72,6 +79,7 @@ class Bot:
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
         store: Store | None = None,
+        reader: Reader | str | None = None,
     ) -> Bot:
         """A bot over an existing index, without reading any article folder. Raises StoreError
         when there is no index or it was built with another embedding model."""
@@ -80,7 +88,7 @@ class Bot:
             store.collection()  # raises the "no index, build it first" error
         embedder = embedder or load_embedder(model)
         store.collection(embedder, rebuild=False)
-        return cls(store, embedder)
+        return cls(store, embedder, reader=reader)
 
     @property
     def embedding_mode(self) -> str:
@@ -95,10 +103,13 @@ class Bot:
         """Answer `question`; `history` (earlier turns, oldest first) resolves follow-ups.
         Raises QuestionError for an empty or over-long question."""
         started = time.perf_counter()
-        parsed = parse_question(question, *_context(question, history))
-        chunks = self.retriever.retrieve(parsed.search_text, parsed.search_groups)
+        context, reply = _context(question, history)
+        parsed = parse_question(question, context, reply)
+        chunks = self.retriever.retrieve(parsed.search_text, parsed.search_groups, k=READ_CHUNKS)
         t = time.perf_counter()
-        answer = extract(parsed, chunks, self.retriever.idf)
+        # A follow-up is read together with the question it leans on.
+        answer = extract(parsed, f"{context} {parsed.text}" if context else parsed.text, chunks,
+                         self.reader, self.decider)
         self.timings = {**self.retriever.timings, "answer": time.perf_counter() - t,
                         "total": time.perf_counter() - started}
         return answer

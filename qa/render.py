@@ -1,4 +1,5 @@
-"""Say a typed Indonesian value (duration, date, quantity) in English for English questions."""
+"""Say an Indonesian answer in English for English questions: typed values (durations, dates,
+quantities) in full, and short spans word by word where the lexicon knows every word."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from functools import lru_cache
 
 from .lexicon import OVERRIDES
-from .spans import Span
+from .values import Value
 
 _DAYS = dict(zip(
     "senin selasa rabu kamis jumat jum'at sabtu minggu".split(),
@@ -98,13 +99,25 @@ def _date(value: str) -> str:
     return ", ".join(part for part in (day, rest) if part)
 
 
-def render(span: Span, english: bool) -> str:
+SHORT_SPAN = 3  # words: longer answers stay as written
+
+
+def render(value: Value, english: bool) -> str:
     """The value to show: the Indonesian span as written, or an English rendering."""
     if not english:
-        return f"{span.qualifier} {span.value}".strip()
-    if span.kind == "date":
-        return _date(span.value)
-    if span.kind in ("duration", "quantity"):
-        qualifier = _QUALIFIERS.get(span.qualifier, span.qualifier)
-        return f"{qualifier} {_words(span.value)}".strip()
-    return span.value
+        return f"{value.qualifier} {value.value}".strip()
+    if value.kind == "date":
+        return _date(value.value)
+    if value.kind in ("duration", "quantity"):
+        qualifier = _QUALIFIERS.get(value.qualifier, value.qualifier)
+        return f"{qualifier} {_words(value.value)}".strip()
+    return _translated(value.value)
+
+
+def _translated(text: str) -> str:
+    """A short span in English when the lexicon knows all its words ("Rusia" -> "Russia")."""
+    tokens = text.split()
+    english = [_indonesian_to_english().get(t.lower()) for t in tokens]
+    if len(tokens) > SHORT_SPAN or not all(english):
+        return text
+    return " ".join(e.capitalize() if t[:1].isupper() else e for t, e in zip(tokens, english))

@@ -1,40 +1,39 @@
-"""Typed values said in English for English questions, kept as written for Indonesian ones."""
+"""Answer spans read as typed values, said in English for English questions."""
 
 from __future__ import annotations
 
 import pytest
 
 from qa.render import render
-from qa.spans import Span, find_spans
+from qa.values import Value, typed
 
 
 @pytest.mark.parametrize(
-    ("kind", "value", "qualifier", "english"),
+    ("span", "kind", "english"),
     [
-        ("duration", "1 jam 25 menit", "sekitar", "about 1 hour 25 minutes"),
-        ("date", "Rabu, 4 Februari 2026", "", "Wednesday, 4 February 2026"),
-        ("date", "Rabu (5/2/2026)", "", "Wednesday, 5 February 2026"),
-        ("date", "tahun 2005", "", "2005"),
-        ("quantity", "puluhan ribu pasukan", "", "tens of thousands of troops"),
-        ("quantity", "49,07 detik", "", "49.07 seconds"),
-        ("quantity", "181.549 ribu ton", "", "181,549 thousand ton"),
+        ("sekitar 1 jam 25 menit", "duration", "about 1 hour 25 minutes"),
+        ("Rabu, 4 Februari 2026", "date", "Wednesday, 4 February 2026"),
+        ("Rabu (5/2/2026)", "date", "Wednesday, 5 February 2026"),
+        ("tahun 2005", "date", "2005"),
+        ("puluhan ribu pasukan", "quantity", "tens of thousands of troops"),
+        ("49,07 detik", "duration", "49.07 seconds"),
+        ("181.549 ribu ton", "quantity", "181,549 thousand ton"),
+        ("Rusia", "other", "Russia"),
+        ("Yuri Ushakov", "other", "Yuri Ushakov"),
     ],
 )
-def test_english_rendering(kind: str, value: str, qualifier: str, english: str) -> None:
-    span = Span(0, len(value), kind, value, qualifier)
-    assert render(span, english=True) == english
-    assert render(span, english=False) == f"{qualifier} {value}".strip()
+def test_english_rendering(span: str, kind: str, english: str) -> None:
+    value = typed(span)
+    assert value.kind == kind
+    assert render(value, english=True) == english
+    assert render(value, english=False) == span
 
 
-def test_spans_in_a_seed_sentence() -> None:
-    text = ("Asisten pemerintah Rusia, Yuri Ushakov, mengungkapkan bahwa pembicaraan antara Putin "
-            "dan Xi berlangsung selama sekitar 1 jam 25 menit.")
-    spans = {(s.kind, s.value) for s in find_spans(text, 0, len(text), set())}
-    assert ("duration", "1 jam 25 menit") in spans and ("person", "Yuri Ushakov") in spans
-    cued = [s for s in find_spans(text, 0, len(text), set()) if s.value == "Yuri Ushakov"]
-    assert cued[0].cued  # the speaker of "mengungkapkan"
+def test_a_span_only_partly_typed_is_other() -> None:
+    assert typed("rapat pada 4 Februari 2026").kind == "other"
+    assert typed("4 Februari 2026.") == Value("date", "4 Februari 2026")
 
 
-def test_anniversary_is_not_a_duration() -> None:
-    text = "Panggilan itu diadakan menjelang peringatan empat tahun perang di Ukraina."
-    assert not [s for s in find_spans(text, 0, len(text), set()) if s.kind == "duration"]
+def test_long_spans_are_not_translated_word_by_word() -> None:
+    assert render(typed("kerja sama Rusia dan China di bidang energi"), english=True) == (
+        "kerja sama Rusia dan China di bidang energi")

@@ -1,0 +1,149 @@
+"""python -m qa.reading.calibrate: fit the decision to answer or decline, for one reader.
+
+Each question is asked the way the product asks it: its paragraph is one article among the
+split's paragraphs, the hybrid retriever picks the chunks, the reader proposes each chunk's
+best span. Every such candidate is a training row (label: its F1 against a gold answer is at
+least 0.5; never for an unanswerable question). A logistic regression is fitted on a sample of
+IDK-MRC train; the probability threshold is the one that maximises SQuAD 2.0 F1 on IDK-MRC
+valid. The result is written beside the reader as calibration.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .data import Example, idk_mrc
+from .decide import FEATURES, Decider
+from .metrics import squad2_f1, token_f1
+from .model import SHIPPED
+
+log = logging.getLogger("qa.reading.calibrate")
+RIGHT_F1 = 0.5  # a candidate this close to a gold answer counts as right
+
+
+@dataclass
+class Asked:
+    """One question asked over a corpus: its candidates' features and texts, and its golds."""
+
+    golds: tuple[str, ...]
+    features: list[list[float]]
+    texts: list[str]
+
+
+def corpus_bot(examples: Sequence[Example], work: Path, reader: Any, embedder: Any = None) -> Any:
+    """A bot over every distinct context of `examples`, one article each."""
+    from qa import Bot
+
+    folder = work / "articles"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, context in enumerate(dict.fromkeys(e.context for e in examples)):
+        (folder / f"p{i:05d}.txt").write_text(context + "\n", encoding="utf-8")
+    return Bot.from_articles(folder, persist_dir=work / "index", embedder=embedder, reader=reader,
+                             progress=True)
+
+
+def ask_all(bot: Any, examples: Sequence[Example]) -> list[Asked]:
+    """Every example asked through the bot's retriever and reader."""
+    from tqdm import tqdm
+
+    from qa.answer import candidates
+    from qa.bot import READ_CHUNKS
+    from qa.question import parse_question
+
+    rule = Decider.margin_rule()
+    out = []
+    for ex in tqdm(examples, desc="asking", unit="q", file=sys.stderr):
+        parsed = parse_question(ex.question)
+        chunks = bot.retriever.retrieve(parsed.search_text, parsed.search_groups, k=READ_CHUNKS)
+        found = candidates(parsed.text, chunks, bot.reader, rule)
+        out.append(Asked(tuple(t for t, _ in ex.answers), [c.features for c in found],
+                         [c.span.text for c in found]))
+    return out
+
+
+def _right(text: str, golds: tuple[str, ...]) -> bool:
+    return any(token_f1(text, g) >= RIGHT_F1 for g in golds)
+
+
+def fit(rows: Sequence[Asked]) -> Decider:
+    """Logistic regression over every candidate of every question (threshold set later)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([f for r in rows for f in r.features], dtype=np.float64)
+    y = np.array([_right(t, r.golds) for r in rows for t in r.texts])
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
+    return Decider(tuple(model.coef_[0].tolist()), float(model.intercept_[0]), tuple(mean.tolist()),
+                   tuple(scale.tolist()), 0.5, "IDK-MRC train")
+
+
+def scores(decider: Decider, rows: Sequence[Asked], threshold: float) -> dict[str, float]:
+    """SQuAD 2.0 F1 overall, F1 on answerable questions, and the share of unanswerable ones
+    declined, when answering with the most probable candidate at or above `threshold`."""
+    per, answerable, declined = [], [], []
+    for r in rows:
+        probs = [decider.probability(f) for f in r.features]
+        i = max(range(len(probs)), key=probs.__getitem__) if probs else -1
+        prediction = r.texts[i] if i >= 0 and probs[i] >= threshold else None
+        f1 = squad2_f1(prediction, r.golds)
+        per.append(f1)
+        (answerable if r.golds else declined).append(f1)
+    n = max(1, len(per))
+    return {"overall_f1": round(sum(per) / n, 4),
+            "answerable_f1": round(sum(answerable) / max(1, len(answerable)), 4),
+            "unanswerable_declined": round(sum(declined) / max(1, len(declined)), 4),
+            "questions": len(per)}
+
+
+def choose_threshold(decider: Decider, rows: Sequence[Asked]) -> tuple[float, dict[str, float]]:
+    """The threshold (on a 0.01 grid) with the best overall F1 on `rows`."""
+    grid = [i / 100 for i in range(1, 100)]
+    best = max(grid, key=lambda t: scores(decider, rows, t)["overall_f1"])
+    return best, scores(decider, rows, best)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m qa.reading.calibrate",
+        description="Fit the answer-or-decline decision for a reader on IDK-MRC train (asked over "
+        "its paragraphs as articles), choose the threshold on IDK-MRC valid, write calibration.json.")
+    parser.add_argument("--reader", type=Path, default=SHIPPED, help=f"reader folder (default {SHIPPED})")
+    parser.add_argument("--train-questions", type=int, default=1500, help="IDK-MRC train questions sampled")
+    parser.add_argument("--valid-questions", type=int, default=0, help="IDK-MRC valid questions (default all)")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    from index.embedder import load_embedder
+
+    from .reader import Reader
+
+    reader, embedder = Reader(str(args.reader)), load_embedder()
+    train = random.Random(args.seed).sample(idk_mrc("train"), args.train_questions)
+    valid = idk_mrc("valid")
+    valid = random.Random(args.seed).sample(valid, args.valid_questions) if args.valid_questions else valid
+    with tempfile.TemporaryDirectory(prefix="calibrate-") as work:
+        train_rows = ask_all(corpus_bot(train, Path(work) / "train", reader, embedder), train)
+        valid_rows = ask_all(corpus_bot(valid, Path(work) / "valid", reader, embedder), valid)
+    fitted = fit(train_rows)
+    threshold, valid_scores = choose_threshold(fitted, valid_rows)
+    train_scores = scores(fitted, train_rows, threshold)
+    decider = Decider(fitted.weights, fitted.bias, fitted.mean, fitted.scale, threshold,
+                      f"IDK-MRC train ({len(train)} questions), threshold on IDK-MRC valid")
+    info = {"train": train_scores, "valid": valid_scores, "embedding": embedder.name,
+            "command": "python -m qa.reading.calibrate " + " ".join(sys.argv[1:] if argv is None else argv)}
+    decider.save(args.reader, info)
+    print(json.dumps({"features": FEATURES, "threshold": threshold, **info}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

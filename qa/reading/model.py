@@ -1,0 +1,120 @@
+"""The extractive reader's model: any transformers question-answering folder or hub name, or the
+project's compact artefact.
+
+The compact artefact keeps only what fine-tuning changed: every parameter except the word
+embeddings, in fp16 safetensors, beside a `config.json` and a `newsqa-reader.json` that names
+its base. The frozen word embeddings (two thirds of the base's parameters) are taken from the
+base at load time, which is the offline multilingual-e5-small built by `index.packaged_e5`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SHIPPED = Path(__file__).resolve().parent.parent / "models" / "reader"
+MARKER = "newsqa-reader.json"
+WEIGHTS = "reader.safetensors"
+WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
+
+
+class ReaderError(RuntimeError):
+    """A reader model that cannot be loaded."""
+
+
+def base_model_path() -> Path:
+    """The offline multilingual-e5-small folder (built once from the pinned packages)."""
+    from index.embedder import packaged_model_path
+
+    return packaged_model_path()
+
+
+def truncated_base(layers: int, base: Path | None = None) -> tuple[Any, Any]:
+    """(tokenizer, BertForQuestionAnswering) from the first `layers` layers of `base` (default:
+    the offline multilingual-e5-small), word embeddings frozen; the QA head is newly initialised."""
+    from transformers import AutoTokenizer, BertForQuestionAnswering
+    from transformers.utils import logging as hf_logging
+
+    base = base or base_model_path()
+    hf_logging.set_verbosity_error()  # the new QA head is expected, not news
+    model = BertForQuestionAnswering.from_pretrained(str(base), num_hidden_layers=layers)
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    return AutoTokenizer.from_pretrained(str(base)), model
+
+
+def trained_state(model: Any) -> dict[str, Any]:
+    """The parameters the artefact ships: all but the frozen word embeddings."""
+    return {k: v for k, v in model.state_dict().items() if k != WORD_EMBEDDINGS}
+
+
+def save_artefact(model: Any, folder: Path, info: dict[str, Any]) -> Path:
+    """Write the compact artefact (fp16 weights, config, marker with `info`) to `folder`."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu").half().contiguous() for k, v in trained_state(model).items()}
+    save_file(state, str(folder / WEIGHTS))
+    model.config.to_json_file(str(folder / "config.json"))
+    (folder / MARKER).write_text(json.dumps({"base": "multilingual-e5-small-q4", **info}, indent=2) + "\n")
+    return folder
+
+
+def _load_artefact(folder: Path) -> tuple[Any, Any]:
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    named = Path(json.loads((folder / MARKER).read_text(encoding="utf-8")).get("base", ""))
+    base = named if named.is_absolute() and named.is_dir() else base_model_path()
+    config = BertConfig.from_json_file(str(folder / "config.json"))
+    model = BertForQuestionAnswering(config)
+    state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}
+    state[WORD_EMBEDDINGS] = _base_word_embeddings(base)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or [m for m in missing if "position_ids" not in m]:
+        raise ReaderError(f"reader {folder}: weights do not match its config ({(missing + unexpected)[:3]})")
+    model.eval()
+    return AutoTokenizer.from_pretrained(str(base)), model
+
+
+def _base_word_embeddings(base: Path) -> Any:
+    from safetensors import safe_open
+
+    with safe_open(str(base / "model.safetensors"), framework="pt") as f:
+        name = next(k for k in f.keys() if k.endswith("word_embeddings.weight"))
+        return f.get_tensor(name)
+
+
+def load_reader_model(spec: str | Path | None = None) -> tuple[Any, Any, str]:
+    """(tokenizer, model in eval mode, name) for `spec`: the shipped artefact when None, a
+    compact artefact folder, any transformers QA folder, or a hub name."""
+    folder = Path(spec).expanduser() if spec else SHIPPED
+    try:
+        if (folder / MARKER).exists():
+            tokenizer, model = _load_artefact(folder)
+            return tokenizer, model, str(spec or "newsqa-reader")
+        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+        source = str(folder) if folder.exists() else str(spec)
+        if not folder.exists() and spec is None:
+            raise ReaderError(f"the shipped reader is missing from {folder}; run `make reader`")
+        kwargs: dict[str, Any] = {} if folder.exists() or _hub_ok() else {"local_files_only": True}
+        model = AutoModelForQuestionAnswering.from_pretrained(source, **kwargs).eval()
+        return AutoTokenizer.from_pretrained(source, **kwargs), model, source
+    except ReaderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one line that names the model and what to do
+        raise ReaderError(
+            f"reader model {str(spec or folder)!r} could not be loaded ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:160] if str(exc) else ''}); set QA_READER_MODEL to a local "
+            "question-answering folder or a reachable hub name"
+        ) from exc
+
+
+def _hub_ok() -> bool:
+    from index.embedder import hub_reachable
+
+    return hub_reachable()

@@ -1,0 +1,168 @@
+"""The extractive reader: scores answer spans and "no answer" for a question over passages."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_WORDS = 48
+
+
+@dataclass(frozen=True)
+class Span:
+    """One candidate answer: characters [start, end) of passage number `passage`. `score` is
+    the model's start + end logit; `null` is that passage's no-answer score (the lowest over its
+    windows, as in SQuAD 2.0 decoding), so `score - null` says how much the span beats silence."""
+
+    passage: int
+    start: int
+    end: int
+    text: str
+    score: float
+    null: float
+
+    @property
+    def margin(self) -> float:
+        return self.score - self.null
+
+
+def encode(tokenizer: Any, questions: Sequence[str], contexts: Sequence[str], max_length: int,
+           stride: int) -> Any:
+    """Tokenise question/context pairs into overlapping windows of at most `max_length` tokens,
+    with character offsets; `overflow_to_sample_mapping` maps windows back to pairs."""
+    questions = [" ".join(q.split()[:MAX_QUESTION_WORDS]) for q in questions]
+    return tokenizer(
+        questions, list(contexts), truncation="only_second", max_length=max_length, stride=stride,
+        return_overflowing_tokens=True, return_offsets_mapping=True, padding=False,
+    )
+
+
+def best_spans(start: Any, end: Any, context_mask: Any, max_tokens: int, k: int) -> list[tuple[int, int, float]]:
+    """The `k` best (start token, end token, score) of one window: start <= end, at most
+    `max_tokens` long, both inside the context."""
+    import torch
+
+    scores = start[:, None] + end[None, :]
+    n = start.shape[0]
+    idx = torch.arange(n)
+    allowed = (idx[None, :] >= idx[:, None]) & (idx[None, :] - idx[:, None] < max_tokens)
+    allowed &= context_mask[:, None] & context_mask[None, :]
+    scores = scores.masked_fill(~allowed, float("-inf"))
+    top = torch.topk(scores.flatten(), min(k, int(allowed.sum())))
+    return [(int(i) // n, int(i) % n, float(v)) for v, i in zip(top.values, top.indices) if v > float("-inf")]
+
+
+class Reader:
+    """A transformers question-answering model over passages, windowed with a stride.
+
+    `model`: a hub name, a transformers QA folder or the project's compact artefact (default
+    `QA_READER_MODEL`, else the shipped reader). Loading is lazy (`warm_up`)."""
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        *,
+        max_length: int = 256,  # tokens per window, question included
+        stride: int = 64,  # tokens shared by consecutive windows of one passage
+        max_answer_tokens: int = 30,  # longest span considered
+        spans_per_passage: int = 3,  # candidates kept from each passage
+        batch_size: int = 16,  # windows per forward pass
+    ) -> None:
+        self.spec = model or os.environ.get("QA_READER_MODEL") or None
+        self.max_length, self.stride = max_length, stride
+        self.max_answer_tokens, self.spans_per_passage = max_answer_tokens, spans_per_passage
+        self.batch_size = batch_size
+        self._loaded: tuple[Any, Any, str] | None = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Load the model once (thread-safe); raises ReaderError with a one-line reason."""
+        from .model import load_reader_model
+
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = load_reader_model(self.spec)
+                log.info("reader: %s", self._loaded[2])
+
+    @property
+    def folder(self) -> Path | None:
+        """The local folder the model comes from (None for a hub name)."""
+        from .model import SHIPPED
+
+        path = Path(self.spec).expanduser() if self.spec else SHIPPED
+        return path if path.is_dir() else None
+
+    @property
+    def name(self) -> str:
+        self.warm_up()
+        assert self._loaded is not None
+        return self._loaded[2]
+
+    @classmethod
+    def from_loaded(cls, tokenizer: Any, model: Any, name: str, **kwargs: Any) -> Reader:
+        """A reader over a model already in memory (training evaluates through this)."""
+        reader = cls(name, **kwargs)
+        reader._loaded = (tokenizer, model.eval(), name)
+        return reader
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Span]:
+        """Candidate spans over all `passages` (Span.passage indexes them), best first."""
+        per_pair = self.read_pairs([question] * len(passages), passages)
+        return sorted((s for spans in per_pair for s in spans), key=lambda s: s.score, reverse=True)
+
+    def read_pairs(self, questions: Sequence[str], contexts: Sequence[str]) -> list[list[Span]]:
+        """For each (question, context) pair, its candidate spans, best first."""
+        if not contexts:
+            return []
+        self.warm_up()
+        assert self._loaded is not None
+        tokenizer, model, _ = self._loaded
+        features = encode(tokenizer, questions, contexts, self.max_length, self.stride)
+        start, end = self._logits(model, tokenizer, features["input_ids"])
+        return self._postprocess(features, start, end, contexts)
+
+    def _logits(self, model: Any, tokenizer: Any, ids: list[list[int]]) -> tuple[list[Any], list[Any]]:
+        """Start and end logits of every window; windows of similar length share a batch."""
+        import torch
+
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        starts: list[Any] = [None] * len(ids)
+        ends: list[Any] = [None] * len(ids)
+        with torch.inference_mode():
+            for i in range(0, len(order), self.batch_size):
+                chunk = order[i : i + self.batch_size]
+                batch = tokenizer.pad({"input_ids": [ids[j] for j in chunk]}, return_tensors="pt")
+                out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+                for row, j in enumerate(chunk):
+                    starts[j], ends[j] = out.start_logits[row].float(), out.end_logits[row].float()
+        return starts, ends
+
+    def _postprocess(self, features: Any, start: list[Any], end: list[Any],
+                     contexts: Sequence[str]) -> list[list[Span]]:
+        import torch
+
+        nulls: dict[int, float] = {}
+        found: dict[tuple[int, int, int], float] = {}
+        for w, p in enumerate(features["overflow_to_sample_mapping"]):
+            seq = features.sequence_ids(w)
+            n = len(seq)
+            mask = torch.tensor([s == 1 for s in seq])
+            s_logits, e_logits = start[w][:n], end[w][:n]
+            nulls[p] = min(nulls.get(p, float("inf")), float(s_logits[0] + e_logits[0]))
+            offsets = features["offset_mapping"][w]
+            for a, b, score in best_spans(s_logits, e_logits, mask, self.max_answer_tokens, self.spans_per_passage):
+                key = (p, offsets[a][0], offsets[b][1])
+                found[key] = max(found.get(key, float("-inf")), score)
+        per_pair: list[list[Span]] = [[] for _ in contexts]
+        for (p, a, b), score in found.items():
+            per_pair[p].append(Span(p, a, b, contexts[p][a:b], score, nulls[p]))
+        for spans in per_pair:
+            spans.sort(key=lambda s: s.score, reverse=True)
+        return per_pair

@@ -1,0 +1,62 @@
+"""Typed values: tell whether an answer span is a duration, a date or a quantity, so that an
+English question gets it said in English (`render.py`) and disagreeing sources can be compared.
+
+The patterns only classify and split what the reader already chose; they never pick answers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DAYS = r"Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTHS = (
+    r"Januari|Februari|Pebruari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Nopember"
+    r"|Desember|January|February|March|May|June|July|August|October|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Agu|Agt|Aug|Sep|Sept|Okt|Oct|Nov|Des|Dec"
+)
+_NUMBER_WORD = (
+    r"(?:se|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan)(?:\s?(?:belas|puluh|ratus|ribu|juta))+"
+    r"|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|seratus|seribu|sejuta"
+    r"|setengah|belasan|puluhan|ratusan|ribuan|jutaan|miliaran"
+)
+_NUMBER = rf"(?:\d+(?:[.,]\d+)*|\b(?:{_NUMBER_WORD})\b)"
+_SCALE = r"(?:\s*(?:ribu|juta|miliar|milyar|triliun|persen|%|thousand|million|billion|percent))*"
+_TIME_UNIT = r"(?:jam|menit|detik|hari|minggu|pekan|bulan|tahun|dekade|abad|hours?|minutes?|seconds?|days?|weeks?|months?|years?)"
+_QUALIFIER = r"(?:sekitar|kurang lebih|hampir|lebih dari|kurang dari|sedikit|about|around|nearly|almost|over|more than)"
+_CURRENCY = r"(?:Rp\.?|US\$|USD|\$|€|£)"
+
+DURATION = re.compile(
+    rf"(?:(?P<q>{_QUALIFIER})\s+)?(?P<v>{_NUMBER}\s*{_TIME_UNIT}\b(?:\s+(?:dan\s+)?{_NUMBER}\s*{_TIME_UNIT}\b)*)",
+    re.IGNORECASE,
+)
+DATE = re.compile(
+    rf"(?P<v>(?:(?:{_DAYS})\s*,?\s*)?(?:\(\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\)|\d{{1,2}}\s+(?:{_MONTHS})\b\.?(?:\s+\d{{4}})?"
+    rf"|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
+    rf"|(?:{_MONTHS})\s+\d{{4}}|(?:tahun\s+)?\b(?:1[5-9]\d\d|20\d\d)\b(?:\s*-\s*an)?|\b(?:{_DAYS})\b|\b(?:{_MONTHS})\b)"
+)
+QUANTITY = re.compile(
+    rf"(?:(?P<q>{_QUALIFIER})\s+)?(?P<v>(?:{_CURRENCY}\s?)?{_NUMBER}{_SCALE}(?:\s?[-–]\s?(?:{_CURRENCY}\s?)?{_NUMBER}{_SCALE})?"
+    rf"(?:\s+[^\W\d_][\w/]*){{0,2}})",
+    re.IGNORECASE,
+)
+KINDS = (("duration", DURATION), ("date", DATE), ("quantity", QUANTITY))
+
+
+@dataclass(frozen=True)
+class Value:
+    """An answer span read as a typed value: `kind` is duration, date, quantity or other;
+    `value` is the span without its `qualifier` ("sekitar", "about")."""
+
+    kind: str
+    value: str
+    qualifier: str = ""
+
+
+def typed(text: str) -> Value:
+    """Classify a whole answer span; "other" when no pattern covers all of it."""
+    text = " ".join(text.split()).strip(" ,.;:")
+    for kind, pattern in KINDS:
+        m = pattern.fullmatch(text)
+        if m:
+            return Value(kind, m["v"], (m.groupdict().get("q") or "").lower())
+    return Value("other", text)

@@ -1,0 +1,90 @@
+"""The answer stage on its own: spans from a scripted reading stage become answers, citations,
+agreements and disagreements (the reading stage is swappable; here it is a fixed script)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qa.answer import extract
+from qa.question import parse_question
+from qa.reading import Decider, Reader, Span
+from qa.retrieve import Chunk
+
+ARTICLE_A = ("Wali kota membuka jembatan baru. Jembatan itu dibuka pada Senin, 3 Maret 2025 setelah "
+             "dibangun selama sekitar 2 tahun. Panjangnya 1,4 kilometer.")
+ARTICLE_B = "Menurut warga, jembatan itu diresmikan pada 4 Maret 2025 dengan upacara."
+ARTICLE_C = "Pembangunan jembatan memakan waktu 2 tahun, kata kontraktor."
+
+
+class ScriptedReader(Reader):
+    """Returns, for each passage, the scripted (text, score, null) found in it."""
+
+    def __init__(self, script: dict[str, tuple[float, float]]) -> None:
+        super().__init__("scripted")
+        self.script = script
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Span]:
+        spans = []
+        for i, passage in enumerate(passages):
+            for text, (score, null) in self.script.items():
+                at = passage.find(text)
+                if at >= 0:
+                    spans.append(Span(i, at, at + len(text), text, score, null))
+        return sorted(spans, key=lambda s: s.score, reverse=True)
+
+
+def chunk(article: str, text: str, start: int = 0, score: float = 1.0) -> Chunk:
+    return Chunk(f"{article}#0", text[start:], {"article": article, "start": start, "title": article}, score)
+
+
+def ask(question: str, script: dict[str, tuple[float, float]], chunks: list[Chunk]):  # type: ignore[no-untyped-def]
+    return extract(parse_question(question), question, chunks, ScriptedReader(script), Decider.margin_rule())
+
+
+def test_the_citation_is_the_sentence_holding_the_span() -> None:
+    start = ARTICLE_A.index("Jembatan itu")
+    answer = ask("Kapan jembatan dibuka?", {"Senin, 3 Maret 2025": (8.0, 1.0)}, [chunk("a.txt", ARTICLE_A, start)])
+    assert answer.found and answer.text == "Senin, 3 Maret 2025 [1]." and answer.value == "Senin, 3 Maret 2025"
+    [c] = answer.citations
+    assert c.quote == ARTICLE_A[c.start:c.end] and c.quote.startswith("Jembatan itu dibuka")
+    assert c.quote.endswith("sekitar 2 tahun.")  # the sentence, not the chunk
+    assert ARTICLE_A[c.span_start:c.span_end] == "Senin, 3 Maret 2025"
+
+
+def test_a_span_that_does_not_beat_no_answer_is_declined_in_the_askers_language() -> None:
+    chunks = [chunk("a.txt", ARTICLE_A)]
+    english = ask("Who built the bridge?", {"Wali kota": (1.0, 3.0)}, chunks)
+    assert not english.found and english.citations == [] and english.text == "I could not find that in the articles."
+    indonesian = ask("Siapa yang membangun jembatan?", {"Wali kota": (1.0, 3.0)}, chunks)
+    assert not indonesian.found and "tidak ada di artikel" in indonesian.text
+    assert 0 < indonesian.confidence < 0.5
+
+
+def test_english_questions_get_typed_values_in_english() -> None:
+    answer = ask("How long did the construction take?", {"sekitar 2 tahun": (7.0, 0.0)}, [chunk("a.txt", ARTICLE_A)])
+    assert answer.text == "About 2 years [1]." and answer.kind == "duration"
+
+
+def test_sources_that_disagree_are_both_shown() -> None:
+    script = {"Senin, 3 Maret 2025": (9.0, 0.0), "4 Maret 2025": (7.0, 0.0)}
+    answer = ask("When was the bridge opened?", script, [chunk("a.txt", ARTICLE_A), chunk("b.txt", ARTICLE_B)])
+    assert answer.disagreement
+    assert answer.text == "The articles disagree: Monday, 3 March 2025 [1], but 4 March 2025 [2]."
+    assert [c.article for c in answer.citations] == ["a.txt", "b.txt"]
+    b = answer.citations[1]
+    assert ARTICLE_B[b.span_start:b.span_end] == "4 Maret 2025"
+
+
+def test_sources_that_agree_are_cited_as_see_also() -> None:
+    script = {"sekitar 2 tahun": (9.0, 0.0), "2 tahun": (6.0, 0.0)}
+    answer = ask("Berapa lama pembangunannya?", script, [chunk("a.txt", ARTICLE_A), chunk("c.txt", ARTICLE_C)])
+    assert not answer.disagreement
+    assert answer.text == "Sekitar 2 tahun [1]. Lihat juga [2]."
+    assert [c.article for c in answer.citations] == ["a.txt", "c.txt"]
+
+
+def test_a_second_span_from_the_same_article_is_not_a_second_source() -> None:
+    script = {"Senin, 3 Maret 2025": (9.0, 0.0), "2 tahun": (5.0, 0.0)}
+    chunks = [chunk("a.txt", ARTICLE_A), chunk("a.txt", ARTICLE_A, ARTICLE_A.index("Jembatan itu"))]
+    answer = ask("Kapan jembatan dibuka?", script, chunks)
+    assert len(answer.citations) == 1 and not answer.disagreement

@@ -1,0 +1,171 @@
+"""The reading stage on a tiny model built here: windows, span decoding, training, the compact
+artefact, and the answer-or-decline decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.reading import Decider, Reader, Span, features
+from qa.reading.data import Example, facqa_held_out
+from qa.reading.metrics import squad2_f1
+
+CONTEXT = ("Jembatan Teluk dibuka pada 12 Maret 2024 oleh Wali Kota Rina Hartono. Jembatan itu "
+           "memiliki enam lajur dan panjangnya 1,4 kilometer. Biaya pembangunannya mencapai 2 triliun rupiah.")
+EXAMPLES = [
+    Example("a", "Kapan jembatan dibuka?", CONTEXT, (("12 Maret 2024", CONTEXT.index("12 Maret 2024")),), "t"),
+    Example("b", "Siapa wali kota itu?", CONTEXT, (("Rina Hartono", CONTEXT.index("Rina Hartono")),), "t"),
+    Example("c", "Berapa panjang jembatan?", CONTEXT, (("1,4 kilometer", CONTEXT.index("1,4 kilometer")),), "t"),
+    Example("d", "Berapa biaya pembangunannya?", CONTEXT, (("2 triliun rupiah", CONTEXT.index("2 triliun rupiah")),), "t"),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-layer BERT with a WordPiece tokenizer that frames pairs as [CLS] q [SEP] c [SEP]."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    work = tmp_path_factory.mktemp("tiny-qa")
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    corpus = [CONTEXT] + [e.question for e in EXAMPLES]
+    tokenizer.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=300, special_tokens=specials))
+    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+    config = BertConfig(vocab_size=tokenizer.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
+                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    base = work / "base"
+    BertModel(config).save_pretrained(base)
+    fast.save_pretrained(base)
+    return base
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A tiny reader trained for a few dozen steps on EXAMPLES, and its run state."""
+    import torch
+
+    from qa.reading.train import Run, Settings
+
+    torch.manual_seed(0)
+    settings = Settings(layers=2, max_length=64, stride=16, batch_size=4, lr=2e-3, span_epochs=150,
+                        null_epochs=0.0, warmup=0.0)
+    run = Run(settings, tmp_path_factory.mktemp("work"), base=tiny_base)
+    state = run.train(EXAMPLES, [])
+    return run, state
+
+
+def test_long_contexts_are_read_in_overlapping_windows(tiny_base: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from qa.reading.reader import encode
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_base))
+    long = " ".join([CONTEXT] * 6)
+    feats = encode(tokenizer, ["Kapan jembatan dibuka?"], [long], max_length=48, stride=12)
+    assert len(feats["input_ids"]) > 3 and set(feats["overflow_to_sample_mapping"]) == {0}
+    assert all(len(ids) <= 48 for ids in feats["input_ids"])
+    covered = [max(e for (s, e), q in zip(feats["offset_mapping"][w], feats.sequence_ids(w)) if q == 1)
+               for w in range(len(feats["input_ids"]))]
+    assert covered == sorted(covered) and covered[-1] == len(long)  # the last window reaches the end
+
+
+def test_span_decoding_respects_order_length_and_context() -> None:
+    import torch
+
+    from qa.reading.reader import best_spans
+
+    start = torch.tensor([9.0, 0.0, 5.0, 1.0, 0.0, 0.0])
+    end = torch.tensor([9.0, 0.0, 0.0, 4.0, 0.0, 6.0])
+    context = torch.tensor([False, True, True, True, True, True])
+    spans = best_spans(start, end, context, max_tokens=3, k=2)
+    assert spans[0] == (2, 3, 9.0)  # token 0 is not context; (2, 5) is four tokens long
+    assert all(context[a] and context[b] and a <= b and b - a < 3 for a, b, _ in spans)
+
+
+def test_training_lowers_the_loss_and_learns_the_spans(trained) -> None:  # type: ignore[no-untyped-def]
+    run, state = trained
+    losses = run.losses
+    assert len(losses) == state["step"] > 0
+    assert sum(losses[-5:]) / 5 < 0.5 * sum(losses[:5]) / 5
+    reader = Reader.from_loaded(run.tokenizer, run.model, "tiny")
+    per_pair = reader.read_pairs([e.question for e in EXAMPLES], [e.context for e in EXAMPLES])
+    for ex, spans in zip(EXAMPLES, per_pair):
+        best = spans[0]
+        assert best.text == ex.context[best.start:best.end]
+    right = sum(spans[0].text == ex.answers[0][0] for ex, spans in zip(EXAMPLES, per_pair))
+    assert right >= 3
+
+
+def test_training_resumes_from_its_checkpoint(trained, tiny_base: Path) -> None:  # type: ignore[no-untyped-def]
+    from qa.reading.train import Run
+
+    run, state = trained
+    again = Run(run.s, run.work, base=tiny_base)
+    resumed = again.train(EXAMPLES, [])
+    assert resumed["step"] == state["step"] and again.losses == run.losses  # nothing left to do
+
+
+def test_artefact_round_trips_bit_identically(trained, tiny_base: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from qa.reading.model import WEIGHTS, WORD_EMBEDDINGS, load_reader_model, save_artefact
+
+    run, _ = trained
+    first = save_artefact(run.model, tmp_path / "one", {"base": str(tiny_base)})
+    tokenizer, model, _ = load_reader_model(first)
+    second = save_artefact(model, tmp_path / "two", {"base": str(tiny_base)})
+    assert (first / WEIGHTS).read_bytes() == (second / WEIGHTS).read_bytes()
+    from safetensors import safe_open
+    from transformers import BertModel
+
+    with safe_open(str(first / WEIGHTS), framework="pt") as f:
+        assert WORD_EMBEDDINGS not in f.keys()  # taken from the base at load time
+    base_words = BertModel.from_pretrained(str(tiny_base)).embeddings.word_embeddings.weight
+    assert model.bert.embeddings.word_embeddings.weight.equal(base_words)
+    reader = Reader(str(first))
+    spans = reader.read(EXAMPLES[0].question, [CONTEXT])
+    assert spans and spans[0].text == CONTEXT[spans[0].start:spans[0].end]
+
+
+def test_a_reader_that_cannot_be_loaded_is_one_line(tmp_path: Path) -> None:
+    from qa.reading import ReaderError
+
+    with pytest.raises(ReaderError) as err:
+        Reader(str(tmp_path / "nowhere")).warm_up()
+    message = str(err.value)
+    assert "\n" not in message and "QA_READER_MODEL" in message and "nowhere" in message
+
+
+def test_margin_rule_answers_when_the_span_beats_no_answer() -> None:
+    rule = Decider.margin_rule()
+    good = Span(0, 0, 3, "abc", score=6.0, null=2.0)
+    weak = Span(0, 0, 3, "abc", score=1.0, null=2.0)
+    assert rule.probability(features(good, [good], [1.0])) > rule.threshold
+    assert rule.probability(features(weak, [weak], [1.0])) < rule.threshold
+
+
+def test_calibration_is_read_from_the_reader_folder(tmp_path: Path) -> None:
+    fitted = Decider((0.0, 0.0, 2.0, 0.0, 0.0, 0.0), -1.0, (0.0,) * 6, (1.0,) * 6, 0.7, "test")
+    fitted.save(tmp_path)
+    loaded = Decider.for_reader(tmp_path)
+    assert loaded == fitted
+    assert Decider.for_reader(tmp_path / "missing") == Decider.margin_rule()
+
+
+def test_squad2_scoring() -> None:
+    assert squad2_f1(None, ()) == 1.0 and squad2_f1("x", ()) == 0.0
+    assert squad2_f1(None, ("Rina Hartono",)) == 0.0
+    assert squad2_f1("Wali Kota Rina Hartono", ("Rina Hartono",)) == pytest.approx(2 / 3)
+
+
+def test_facqa_held_out_fifth_ignores_spacing() -> None:
+    assert facqa_held_out("G - 8 bertemu di Roma .") == facqa_held_out("G-8 bertemu di Roma.")
+    picks = [facqa_held_out(f"passage number {i}") for i in range(1000)]
+    assert 150 < sum(picks) < 250
