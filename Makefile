@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run index test bench clean
+.PHONY: install run index test bench reader clean
 
 install: $(STAMP)
 
@@ -28,5 +28,10 @@ test: install
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 
+# Fine-tune the reader (resumes from .reader-work/), then fit its answer-or-decline decision.
+reader: install
+	$(PY) -m qa.reading.train $(READER_ARGS)
+	$(PY) -m qa.reading.calibrate
+
 clean:
-	rm -rf $(VENV) .qa-index .pytest_cache
+	rm -rf $(VENV) .qa-index .pytest_cache .reader-work

@@ -19,7 +19,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import Answer, ArticleError, Bot, Citation, EmbedderError, QuestionError, StoreError
+from qa import Answer, ArticleError, Bot, Citation, EmbedderError, QuestionError, ReaderError, StoreError
 
 log = logging.getLogger("app")
 
@@ -90,7 +90,7 @@ def reply_parts(bot: Bot, question: str, history: list[dict[str, str]]) -> tuple
     """(answer text, sources HTML) for the chat, both safe to render; never raises."""
     try:
         answer: Answer = bot.ask(question, history=history)
-    except (QuestionError, StoreError) as err:
+    except (QuestionError, StoreError, ReaderError) as err:
         return html.escape(f"Sorry, {err}."), ""
     except Exception:
         log.exception("answering failed for question %r", question[:200])
@@ -149,7 +149,7 @@ def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None =
     """The /ask endpoint's answer: Answer.to_dict(), or found=False with an "error" field."""
     try:
         return bot.ask(question, history=plain_history(history)).to_dict()
-    except (QuestionError, StoreError) as err:
+    except (QuestionError, StoreError, ReaderError) as err:
         error = str(err)
     except Exception:
         log.exception("answering failed for question %r", str(question)[:200])
@@ -166,7 +166,8 @@ def header_markdown(bot: Bot) -> str:
         "Short answers in English or Indonesian, with numbered sources that quote the articles "
         "word for word.",
         "",
-        f"**{count}** · embedding: {bot.embedding_mode} ({html.escape(bot.embedder.name)})",
+        f"**{count}** · embedding: {bot.embedding_mode} ({html.escape(bot.embedder.name)})"
+        f" · reader: {html.escape(bot.reader.spec or 'newsqa-reader')}",
         "",
     ]
     for name, title in sorted(articles.items())[:HEADER_TITLES]:
@@ -175,7 +176,7 @@ def header_markdown(bot: Bot) -> str:
         lines.append(f"- … and {len(articles) - HEADER_TITLES} more")
     if bot.embedding_mode == "offline":
         lines += ["", f"> **Offline mode:** {html.escape(bot.embedder.reason or 'no model')}; "
-                      "answers use the built-in offline embedding."]
+                      f"searching with {html.escape(bot.embedder.name)} instead."]
     return "\n".join(lines)
 
 
@@ -251,7 +252,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     auth = basic_auth(os.environ.get("QA_AUTH"))
     try:
         bot = Bot.from_articles(args.articles, persist_dir=args.persist_dir, progress=True)
-    except (ArticleError, EmbedderError, StoreError) as err:
+        bot.reader.warm_up()  # a reader that cannot load stops the start, not the first question
+    except (ArticleError, EmbedderError, StoreError, ReaderError) as err:
         raise SystemExit(f"error: {err}") from None
     log.info("index: %s", bot.report.summary() if bot.report else "not synced")
     build_app(bot).launch(

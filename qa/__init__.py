@@ -1,4 +1,5 @@
-"""Read side: question -> hybrid retrieval -> extractive answer with verbatim citations."""
+"""Read side: question -> hybrid retrieval -> a reader marks the answer span -> an answer with
+verbatim citations."""
 
 from index.articles import ArticleError
 from index.embedder import EmbedderError
@@ -7,5 +8,6 @@ from index.store import StoreError
 from .answer import Answer, Citation
 from .bot import Bot
 from .question import QuestionError
+from .reading import ReaderError
 
-__all__ = ["Answer", "ArticleError", "Bot", "Citation", "EmbedderError", "QuestionError", "StoreError"]
+__all__ = ["Answer", "ArticleError", "Bot", "Citation", "EmbedderError", "QuestionError", "ReaderError", "StoreError"]

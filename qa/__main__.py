@@ -12,6 +12,7 @@ from index.store import Store, StoreError
 
 from .bot import Bot
 from .question import QuestionError
+from .reading import ReaderError
 
 
 def _print_answer(answer, as_json: bool) -> None:  # type: ignore[no-untyped-def]
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--persist-dir", help="index folder (default: QA_PERSIST_DIR or .qa-index)")
     ask.add_argument("--chroma-url", help="use a Chroma server (default: QA_CHROMA_URL)")
     ask.add_argument("--model", help="embedding model: hub name or local path (default: QA_EMBED_MODEL)")
+    ask.add_argument("--reader", help="question-answering model: hub name or local folder "
+                     "(default: QA_READER_MODEL or the shipped reader)")
     args = parser.parse_args(argv)
     # A handler-level filter, because bm25s sets its own logger to DEBUG when it is imported.
     handler = logging.StreamHandler()
@@ -46,11 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         store = Store(args.persist_dir, url=args.chroma_url)
         folder = args.articles or (None if store.exists() else "seeds")
         if folder:
-            bot = Bot.from_articles(folder, model=args.model, store=store)
+            bot = Bot.from_articles(folder, model=args.model, store=store, reader=args.reader)
         else:
-            bot = Bot.from_index(model=args.model, store=store)
+            bot = Bot.from_index(model=args.model, store=store, reader=args.reader)
         answer = bot.ask(args.question)
-    except (ArticleError, StoreError, QuestionError) as exc:
+    except (ArticleError, StoreError, QuestionError, ReaderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _print_answer(answer, args.json)

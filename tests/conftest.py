@@ -33,7 +33,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(isolated_env: Path):  # type: ignore[no-untyped-def]
-    """The offline embedder, loaded once (the configured model is not available here)."""
+    """The offline embedder (multilingual-e5-small rebuilt from the installed packages), loaded
+    once: the configured hub model is not available here."""
     from index.embedder import load_embedder
 
     return load_embedder()

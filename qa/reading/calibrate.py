@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .card import write_card
 from .data import Example, idk_mrc
 from .decide import FEATURES, Decider
 from .metrics import squad2_f1, token_f1
@@ -141,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     info = {"train": train_scores, "valid": valid_scores, "embedding": embedder.name,
             "command": "python -m qa.reading.calibrate " + " ".join(sys.argv[1:] if argv is None else argv)}
     decider.save(args.reader, info)
+    write_card(args.reader)
     print(json.dumps({"features": FEATURES, "threshold": threshold, **info}))
     return 0
 

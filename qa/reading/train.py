@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .card import write_card
 from .data import Example, facqa, idk_mrc
 from .metrics import squad2_f1, token_f1
 from .model import SHIPPED, save_artefact, trained_state, truncated_base
@@ -39,7 +40,7 @@ REPO = Path(__file__).resolve().parents[2]
 class Settings:
     """Every knob of a run; the artefact's card records them."""
 
-    layers: int = 8  # encoder layers kept from the base
+    layers: int = 12  # encoder layers kept from the base
     max_length: int = 192  # tokens per training window
     stride: int = 64
     batch_size: int = 16
@@ -280,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             "train_questions": len(train_set), "minutes": round((time.monotonic() - started) / 60, 1),
             "command": "python -m qa.reading.train " + " ".join(sys.argv[1:] if argv is None else argv)}
     (args.out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+    write_card(args.out)
     print(json.dumps(info))
     return 0
 

