@@ -24,7 +24,7 @@ from qa import Answer, ArticleError, Bot, Citation, EmbedderError, QuestionError
 log = logging.getLogger("app")
 
 EXAMPLES = [
-    "How long was the call?",
+    "Siapa asisten pemerintah Rusia?",
     "Berapa lama pembicaraan Putin dan Xi berlangsung?",
     "Where did Xi and Putin last meet?",
     "Siapa yang mengundang Putin ke China?",
@@ -197,7 +197,7 @@ def build_app(bot: Bot) -> gr.Blocks:
         gr.Markdown(header_markdown(bot))
         chatbot = gr.Chatbot(label="Chat", height=520, buttons=["copy"], feedback_options=None)
         textbox = gr.Textbox(
-            placeholder="Ask about the articles, e.g. How long was the call?",
+            placeholder="Ask about the articles, e.g. Where did Xi and Putin last meet?",
             show_label=False, submit_btn=True, autofocus=True,
         )
         examples = gr.Examples(EXAMPLES, inputs=textbox, label="Examples", preload=False)

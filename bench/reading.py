@@ -26,6 +26,7 @@ PARAPHRASES = QUESTIONS / "seeds_paraphrases.jsonl"
 ENGLISH = QUESTIONS / "english.jsonl"
 ENGLISH_ARTICLES = QUESTIONS / "english"
 QUICK_IDK = 40
+QUICK_SET = 8
 
 
 def idk_mrc_valid(ctx: Context) -> dict:
@@ -69,10 +70,10 @@ def facqa_split(ctx: Context) -> dict | None:
     }
 
 
-def _judged(bot: Bot, path: Path) -> list[dict]:
+def _judged(bot: Bot, path: Path, quick: bool) -> list[dict]:
     """Ask every question of a seeds-format file; judge by accepted substrings and F1."""
     records = []
-    for q in load_seeds(path):
+    for q in load_seeds(path)[: QUICK_SET if quick else None]:
         answer, seconds = timed(lambda: bot.ask(q.q))
         text = answer.text.lower()
         value = prediction(answer)
@@ -104,7 +105,7 @@ def _groups(records: Sequence[dict]) -> dict:
 def seed_paraphrases(ctx: Context, bot: Bot) -> dict | None:
     if not PARAPHRASES.is_file():
         return None
-    records = _judged(bot, PARAPHRASES)
+    records = _judged(bot, PARAPHRASES, ctx.quick)
     return {"file": shown(PARAPHRASES), **_groups(records),
             "per_question": write_jsonl(ctx.out / "reading_paraphrases.jsonl", records)}
 
@@ -113,7 +114,7 @@ def english_set(ctx: Context) -> dict | None:
     if not ENGLISH.is_file():
         return None
     bot = Bot.from_articles(ENGLISH_ARTICLES, persist_dir=ctx.work / "english-index", embedder=ctx.embedder)
-    records = _judged(bot, ENGLISH)
+    records = _judged(bot, ENGLISH, ctx.quick)
     return {"file": shown(ENGLISH), "articles": len(list(ENGLISH_ARTICLES.glob("*.txt"))),
             **_groups(records), "per_question": write_jsonl(ctx.out / "reading_english.jsonl", records)}
 

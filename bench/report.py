@@ -116,7 +116,7 @@ def _facqa(facqa: dict | None) -> list[str]:
             "containment take the best of the question's gold spans. Counting only the passage ",
             f"of each question's own row, cite@1 is {_pct(facqa['cite@1 row'])}.",
         )
-    lines += _para("By the question kind the bot detected:")
+    lines += _para("By the kind of value the bot answered with:")
     lines += _table(
         ("Kind", "questions", "cite@1", "answer F1", "containment"),
         [(kind, k["questions"], _pct(k["cite@1"]), f"{k['f1']:.3f}", _pct(k["contains"]))
@@ -257,8 +257,46 @@ def _coldstart(r: dict) -> list[str]:
     return lines + _table(("Process", "median s", "vs floor"), rows)
 
 
+def _reading(r: dict) -> list[str]:
+    """The reading suite: held-out sets asked through the whole product."""
+    lines = ["## Reading", ""]
+    lines += _para(
+        f"Reader `{r['reader']}`; answer-or-decline: {r['decision']}. Every question goes through ",
+        "`Bot.ask` (hybrid retrieval over the whole corpus, five chunks read). F1 is SQuAD 2.0's: ",
+        "declining scores 1 on an unanswerable question and 0 on an answerable one.",
+    )
+    idk = r["idk_mrc_valid"]
+    lines += _para(
+        f"IDK-MRC valid: {idk['questions']} questions, all {idk['articles']} paragraphs as the articles ",
+        "(the decision's threshold was chosen on this split; the reader never trained on it).",
+    )
+    lines += _table(("", "overall F1", "answerable F1", "answerable answered", "unanswerable declined"),
+                    [("IDK-MRC valid", f"{idk['overall_f1']:.3f}", f"{idk['answerable_f1']:.3f}",
+                      _pct(idk["answerable_answered"]), _pct(idk["unanswerable_declined"]))])
+    if r.get("facqa"):
+        lines += _para("FacQA over its whole corpus, the held-out fifth of passages (never trained on) ",
+                       "beside the four fifths the reader trained on:")
+        lines += _table(("", "questions", "cite@1", "answer F1", "containment"),
+                        [(name, f[name]["questions"], _pct(f[name]["cite@1"]), f"{f[name]['f1']:.3f}",
+                          _pct(f[name]["contains"])) for f in [r["facqa"]] for name in ("heldout", "trained_on")])
+    rows = []
+    for label, key in (("Seed paraphrases", "seed_paraphrases"), ("English articles", "english")):
+        part = r.get(key)
+        for lang, g in ((k, v) for k, v in (part or {}).items() if isinstance(v, dict)):
+            rows.append((f"{label} ({lang})", g["questions"], _pct(g["accuracy"]), f"{g['answerable_f1']:.3f}",
+                         _pct(g["unanswerable_declined"]), _pct(g["citation_accuracy"])))
+    if rows:
+        lines += _para("Questions written for the benchmark before any answer was seen: the seed ",
+                       "paraphrases over `seeds/`, and questions over six fictional English articles ",
+                       "(`bench/questions/english/`). Accuracy: an accepted substring is in the answer ",
+                       "(or, unanswerable, it was declined).")
+        lines += _table(("Set", "questions", "accuracy", "answerable F1", "unanswerable declined",
+                         "first citation right"), rows)
+    return lines
+
+
 SECTIONS: dict[str, Callable[[dict], list[str]]] = {
-    "quality": _quality, "baseline": _baseline, "latency": _latency,
+    "quality": _quality, "reading": _reading, "baseline": _baseline, "latency": _latency,
     "indexing": _indexing, "scale": _scale, "coldstart": _coldstart,
 }
 

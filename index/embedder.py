@@ -89,6 +89,9 @@ def hub_reachable(timeout: float = HUB_TIMEOUT) -> bool:
 
 def _load_sentence_transformer(spec: str, **kwargs: Any) -> Any:
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a per-tensor "Loading weights" bar is noise in every command
 
     model = SentenceTransformer(spec, device="cpu", **kwargs)
     if "e5" in spec.lower() and not model.prompts.get("query"):

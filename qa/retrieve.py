@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import Embedder
+from index.embedder import OFFLINE_NAME, Embedder
 from index.store import Store, searchable
 
 from .text import terms, words
 
-# Weight of the dense side when the embedding is the offline fallback (BM25 weighs 1).
-OFFLINE_DENSE_WEIGHT = 0.25
+# Weight of the dense side when the embedding is the subword last resort (BM25 weighs 1); a
+# real encoder, hub or packaged, weighs as much as BM25.
+SUBWORD_DENSE_WEIGHT = 0.25
 
 
 @dataclass
@@ -35,15 +36,15 @@ class HybridRetriever:
     relative scores (each side min-max normalised over its top hits, then summed).
 
     The fusion is written here rather than taken from llama-index's QueryFusionRetriever
-    because that one needs an LLM object even for a single query, and because offline the
-    dense side must weigh less: on FacQA, relative-score fusion with the offline dense weight
+    because that one needs an LLM object even for a single query, and because the subword
+    fallback's dense side must weigh less: on FacQA, relative-score fusion with that weight
     ranked the gold passage first for 74% of questions against 60% for reciprocal-rank
     fusion (k=60), which lets a weak retriever's rank 1 outvote a strong one's rank 2."""
 
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
-        self.dense_weight = 1.0 if embedder.mode == "model" else OFFLINE_DENSE_WEIGHT
+        self.dense_weight = SUBWORD_DENSE_WEIGHT if embedder.name == OFFLINE_NAME else 1.0
         self.timings: dict[str, float] = {}
         self.refresh()
 

@@ -11,6 +11,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 FACQA = ROOT.parent / "shared" / "data" / "facqa" / "train.jsonl"
+# A question the shipped reader answers, for tests of the plumbing around it (API, CLI, app,
+# stores); how often it answers right is measured by tests/test_answers.py and the benchmark.
+ASK = "Siapa asisten pemerintah Rusia?"
+ANSWER = "Yuri Ushakov"
+ANSWER_ARTICLE = "000_23b6403ff7373a43.txt"
 
 
 @pytest.fixture(scope="session", autouse=True)

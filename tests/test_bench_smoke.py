@@ -11,7 +11,7 @@ import pytest
 
 from .conftest import FACQA, ROOT
 
-SUITES = ("quality", "baseline", "latency", "indexing")
+SUITES = ("quality", "reading", "baseline", "latency", "indexing")
 RATES = ("cite@1", "cite@5", "f1", "contains")
 
 
@@ -59,6 +59,22 @@ def test_quality(results: dict[str, dict]) -> None:
     _assert_scores(facqa)
     assert 0.0 <= facqa["found_rate"] <= 1.0
     assert (ROOT / facqa["per_question"]).is_file() or Path(facqa["per_question"]).is_file()
+
+
+def test_reading(results: dict[str, dict]) -> None:
+    reading = results["reading"]
+    idk = reading["idk_mrc_valid"]
+    assert idk["questions"] > 0 and idk["articles"] > 0
+    for key in ("overall_f1", "answerable_f1", "answerable_answered", "unanswerable_declined"):
+        assert 0.0 <= idk[key] <= 1.0, key
+    rows = [json.loads(line) for line in Path(ROOT / idk["per_question"]).read_text().splitlines()]
+    assert len(rows) == idk["questions"] and all(r["found"] == (r["prediction"] is not None) for r in rows)
+    for part in ("seed_paraphrases", "english"):
+        for lang, group in reading[part].items():
+            if isinstance(group, dict):
+                assert group["questions"] > 0 and 0.0 <= group["accuracy"] <= 1.0, (part, lang)
+    if FACQA.is_file():
+        _assert_scores(reading["facqa"]["heldout"])
 
 
 @pytest.mark.skipif(not FACQA.is_file(), reason="FacQA data not available")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from .app_server import ROOT, running_app
+from .conftest import ANSWER, ASK
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,15 +50,15 @@ def ask(page: Page, text: str) -> None:
 
 
 def test_answer_shows_sources_with_the_span_marked(page: Page) -> None:
-    ask(page, "How long was the call?")
+    ask(page, ASK)
     reply = page.get_by_test_id("bot").last
-    expect(reply).to_contain_text("1 hour 25 minutes", timeout=ANSWER_TIMEOUT)
+    expect(reply).to_contain_text(ANSWER, timeout=ANSWER_TIMEOUT)
     expect(reply.locator("details.sources")).to_be_visible(timeout=ANSWER_TIMEOUT)
     mark = reply.locator("details.sources mark").first
     expect(mark).to_be_hidden()
     reply.locator("details.sources summary").click()
     expect(mark).to_be_visible()
-    expect(mark).to_contain_text("1 jam 25 menit")
+    expect(mark).to_contain_text(ANSWER)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOT, full_page=True)
 

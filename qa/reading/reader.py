@@ -59,6 +59,19 @@ def best_spans(start: Any, end: Any, context_mask: Any, max_tokens: int, k: int)
     return [(int(i) // n, int(i) % n, float(v)) for v, i in zip(top.values, top.indices) if v > float("-inf")]
 
 
+def _int8(model: Any) -> Any:
+    """The model with its linear layers quantised to int8 for inference (dynamic quantisation:
+    weights int8, activations quantised on the fly). Off by default: on 150 IDK-MRC valid
+    questions it read 1.8x faster but lost 6.5 points of F1 (0.737 -> 0.673)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch marks its quantised tensor types as deprecated
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 class Reader:
     """A transformers question-answering model over passages, windowed with a stride.
 
@@ -74,11 +87,13 @@ class Reader:
         max_answer_tokens: int = 30,  # longest span considered
         spans_per_passage: int = 3,  # candidates kept from each passage
         batch_size: int = 16,  # windows per forward pass
+        int8: bool | None = None,  # linear layers in int8 (QA_READER_INT8=1): 1.8x faster, -6 F1
     ) -> None:
         self.spec = model or os.environ.get("QA_READER_MODEL") or None
         self.max_length, self.stride = max_length, stride
         self.max_answer_tokens, self.spans_per_passage = max_answer_tokens, spans_per_passage
         self.batch_size = batch_size
+        self.int8 = os.environ.get("QA_READER_INT8", "0") == "1" if int8 is None else int8
         self._loaded: tuple[Any, Any, str] | None = None
         self._lock = threading.Lock()
 
@@ -88,8 +103,9 @@ class Reader:
 
         with self._lock:
             if self._loaded is None:
-                self._loaded = load_reader_model(self.spec)
-                log.info("reader: %s", self._loaded[2])
+                tokenizer, model, name = load_reader_model(self.spec)
+                self._loaded = (tokenizer, _int8(model) if self.int8 else model, name)
+                log.info("reader: %s%s", name, " (int8)" if self.int8 else "")
 
     @property
     def folder(self) -> Path | None:
