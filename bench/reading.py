@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qa import Bot
 from qa.reading.calibrate import corpus_bot
-from qa.reading.data import facqa_held_out, idk_mrc
+from qa.reading.data import DATA, facqa_held_out, idk_mrc
 from qa.reading.metrics import squad2_f1, token_f1
 
 from .context import REPO, Context, log, prediction, shown, timed, write_jsonl
@@ -29,8 +29,11 @@ QUICK_IDK = 40
 QUICK_SET = 8
 
 
-def idk_mrc_valid(ctx: Context) -> dict:
-    """IDK-MRC valid over all its paragraphs as one corpus."""
+def idk_mrc_valid(ctx: Context) -> dict | None:
+    """IDK-MRC valid over all its paragraphs as one corpus; None when the data is absent."""
+    if not (DATA / "idk-mrc" / "valid.json").is_file():
+        log.warning("IDK-MRC not found under %s: its part is skipped", DATA)
+        return None
     examples = idk_mrc("valid")
     if ctx.quick:
         examples = examples[:QUICK_IDK]

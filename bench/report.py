@@ -265,14 +265,15 @@ def _reading(r: dict) -> list[str]:
         "`Bot.ask` (hybrid retrieval over the whole corpus, five chunks read). F1 is SQuAD 2.0's: ",
         "declining scores 1 on an unanswerable question and 0 on an answerable one.",
     )
-    idk = r["idk_mrc_valid"]
-    lines += _para(
+    idk = r["idk_mrc_valid"] or {}
+    lines += [] if not idk else _para(
         f"IDK-MRC valid: {idk['questions']} questions, all {idk['articles']} paragraphs as the articles ",
         "(the decision's threshold was chosen on this split; the reader never trained on it).",
     )
-    lines += _table(("", "overall F1", "answerable F1", "answerable answered", "unanswerable declined"),
-                    [("IDK-MRC valid", f"{idk['overall_f1']:.3f}", f"{idk['answerable_f1']:.3f}",
-                      _pct(idk["answerable_answered"]), _pct(idk["unanswerable_declined"]))])
+    lines += [] if not idk else _table(
+        ("", "overall F1", "answerable F1", "answerable answered", "unanswerable declined"),
+        [("IDK-MRC valid", f"{idk['overall_f1']:.3f}", f"{idk['answerable_f1']:.3f}",
+          _pct(idk["answerable_answered"]), _pct(idk["unanswerable_declined"]))])
     if r.get("facqa"):
         lines += _para("FacQA over its whole corpus, the held-out fifth of passages (never trained on) ",
                        "beside the four fifths the reader trained on:")
