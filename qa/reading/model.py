@@ -98,10 +98,12 @@ def load_reader_model(spec: str | Path | None = None) -> tuple[Any, Any, str]:
             return tokenizer, model, str(spec or "newsqa-reader")
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
+        from index.embedder import hub_reachable
+
         source = str(folder) if folder.exists() else str(spec)
         if not folder.exists() and spec is None:
             raise ReaderError(f"the shipped reader is missing from {folder}; run `make reader`")
-        kwargs: dict[str, Any] = {} if folder.exists() or _hub_ok() else {"local_files_only": True}
+        kwargs: dict[str, Any] = {} if folder.exists() or hub_reachable() else {"local_files_only": True}
         model = AutoModelForQuestionAnswering.from_pretrained(source, **kwargs).eval()
         return AutoTokenizer.from_pretrained(source, **kwargs), model, source
     except ReaderError:
@@ -113,8 +115,3 @@ def load_reader_model(spec: str | Path | None = None) -> tuple[Any, Any, str]:
             "question-answering folder or a reachable hub name"
         ) from exc
 
-
-def _hub_ok() -> bool:
-    from index.embedder import hub_reachable
-
-    return hub_reachable()
