@@ -2,8 +2,9 @@
 
     python app.py [--host HOST] [--port PORT] [--articles DIR] [--persist-dir DIR]
 
-Settings also come from QA_HOST, QA_PORT, QA_ARTICLES, QA_PERSIST_DIR and, for basic auth,
-QA_AUTH=user:pass. All answering happens in qa.Bot; this module only formats and wires.
+Settings also come from QA_HOST, QA_PORT, QA_ARTICLES, QA_PERSIST_DIR, QA_QUEUE_SIZE (requests
+that may wait; more are told the queue is full) and, for basic auth, QA_AUTH=user:pass. An
+index build run while the app serves is picked up by the next question. All answering happens in qa.Bot; this module only formats and wires.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import html
 import logging
 import os
 import re
-import time
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import gradio as gr
@@ -34,8 +36,11 @@ FAILED = "Sorry, something went wrong while answering. Please try again or rephr
 # bubble would bury the conversation.
 SHOWN_QUESTION_CHARS = 1000
 HEADER_TITLES = 10
-# Pause between streamed words: the answer is ready at once, the pace is for the reader.
-STREAM_DELAY = 0.02
+# Shown while the answer is being worked out.
+THINKING = "…"
+# Requests waiting at most, over all endpoints (QA_QUEUE_SIZE): beyond it a client is told at
+# once that the queue is full and to retry, instead of waiting without end.
+QUEUE_SIZE = 64
 
 # Marks the Sources block so it can be cut from the history sent back to the bot.
 _SOURCES = re.compile(r'<details class="sources">.*?</details>', re.DOTALL)
@@ -55,6 +60,40 @@ CSS = """
 .chatbot .sources .source blockquote { margin: 0.25em 0 0 0 !important; }
 .chatbot .sources mark { background: #fde68a; color: inherit; padding: 0 0.1em; }
 """
+
+
+class Turns:
+    """Who asks the bot next when both endpoints wait: `/ask` first (scripts have timeouts;
+    the chat shows "…" meanwhile), but a waiting chat message goes after at most
+    `ask_first` answers to `/ask`, so neither side waits without end."""
+
+    def __init__(self, ask_first: int = 3) -> None:
+        self.ask_first = ask_first
+        self._cond = threading.Condition()
+        self._busy = False
+        self._waiting = {"ask": 0, "chat": 0}
+        self._passed = 0  # /ask answers given in a row while a chat message waited
+
+    def _may_go(self, kind: str) -> bool:
+        if self._busy:
+            return False
+        chat_due = self._waiting["chat"] > 0 and self._passed >= self.ask_first
+        return not chat_due if kind == "ask" else not self._waiting["ask"] or chat_due
+
+    @contextmanager
+    def turn(self, kind: str) -> Iterator[None]:
+        with self._cond:
+            self._waiting[kind] += 1
+            self._cond.wait_for(lambda: self._may_go(kind))
+            self._waiting[kind] -= 1
+            self._busy = True
+            self._passed = self._passed + 1 if kind == "ask" and self._waiting["chat"] else 0
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
 
 
 def highlighted_quote(citation: Citation) -> str:
@@ -86,10 +125,11 @@ def sources_html(citations: Sequence[Citation]) -> str:
     return f'<details class="sources"><summary>Sources</summary>{items}</details>'
 
 
-def reply_parts(bot: Bot, question: str, history: list[dict[str, str]]) -> tuple[str, str]:
+def reply_parts(bot: Bot, question: str, history: list[dict[str, str]], turns: Turns | None = None) -> tuple[str, str]:
     """(answer text, sources HTML) for the chat, both safe to render; never raises."""
     try:
-        answer: Answer = bot.ask(question, history=history)
+        with turns.turn("chat") if turns else nullcontext():
+            answer: Answer = bot.ask(question, history=history)
     except (QuestionError, StoreError, ReaderError) as err:
         return html.escape(f"Sorry, {err}."), ""
     except Exception:
@@ -131,24 +171,25 @@ def plain_history(messages: Sequence[dict[str, Any]] | None) -> list[dict[str, s
     return plain
 
 
-def respond(bot: Bot, message: str, history: list[dict[str, Any]] | None) -> Iterator[list[dict]]:
-    """Stream the chat with `message` answered: the question first, then the answer word by
-    word, then the answer with its Sources block."""
+def respond(bot: Bot, message: str, history: list[dict[str, Any]] | None,
+            turns: Turns | None = None) -> Iterator[list[dict]]:
+    """Stream the chat as the work progresses: the question and a "…" at once, then the
+    answer, then the answer with its Sources block. Nothing waits between updates, so a chat
+    holds its slot only while its answer is computed."""
     chat = [*(history or []), {"role": "user", "content": shown_question(message)}]
-    yield chat
-    text, sources = reply_parts(bot, message or "", plain_history(history))
-    words = text.split(" ")
-    for n in range(1, len(words) + 1):
-        yield [*chat, {"role": "assistant", "content": " ".join(words[:n])}]
-        time.sleep(STREAM_DELAY)
+    yield [*chat, {"role": "assistant", "content": THINKING}]
+    text, sources = reply_parts(bot, message or "", plain_history(history), turns)
+    yield [*chat, {"role": "assistant", "content": text}]
     if sources:
         yield [*chat, {"role": "assistant", "content": f"{text}\n\n{sources}"}]
 
 
-def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None = None) -> dict:
+def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None = None,
+             turns: Turns | None = None) -> dict:
     """The /ask endpoint's answer: Answer.to_dict(), or found=False with an "error" field."""
     try:
-        return bot.ask(question, history=plain_history(history)).to_dict()
+        with turns.turn("ask") if turns else nullcontext():
+            return bot.ask(question, history=plain_history(history)).to_dict()
     except (QuestionError, StoreError, ReaderError) as err:
         error = str(err)
     except Exception:
@@ -157,8 +198,16 @@ def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None =
     return {"text": f"Sorry, {error}.", "found": False, "citations": [], "error": error}
 
 
-def header_markdown(bot: Bot) -> str:
+def markdown_text(text: str) -> str:
+    """`text` shown literally inside Markdown: HTML escaped, and every character Markdown
+    could read as syntax (backticks, brackets, emphasis) written as an entity."""
+    return re.sub(r"[\\`*_{}\[\]()#+\-.!|~>]", lambda m: f"&#{ord(m.group())};", html.escape(text, quote=True))
+
+
+def header_markdown(bot: Bot, refresh: bool = False) -> str:
     """The page header: what is indexed, the embedding in use, and a notice when offline."""
+    if refresh:
+        bot.refresh()
     articles = bot.articles()
     count = f"{len(articles)} indexed article{'s' * (len(articles) != 1)}"
     lines = [
@@ -171,7 +220,7 @@ def header_markdown(bot: Bot) -> str:
         "",
     ]
     for name, title in sorted(articles.items())[:HEADER_TITLES]:
-        lines.append(f"- {html.escape(title or name)} (`{name}`)")
+        lines.append(f"- {markdown_text(title or name)} (<code>{markdown_text(name)}</code>)")
     if len(articles) > HEADER_TITLES:
         lines.append(f"- … and {len(articles) - HEADER_TITLES} more")
     if bot.embedding_mode == "offline":
@@ -182,35 +231,38 @@ def header_markdown(bot: Bot) -> str:
 
 def build_app(bot: Bot) -> gr.Blocks:
     """The chat page around `bot`, with the /chat and /ask API endpoints."""
+    turns = Turns()
 
     def chat(message: str, history: list[dict[str, Any]]) -> Iterator[list[dict]]:
         """Answer `message` after the chat `history`, streaming the updated chat."""
-        yield from respond(bot, message, history)
+        yield from respond(bot, message, history, turns)
 
     def ask(question: str, history: list[dict] | None = None) -> dict:
         """Answer one question, optionally after earlier turns ({"role", "content"} dicts).
         Returns text, found and citations (article, quote, start, end, title), or found=False
         with an "error" field for a question that cannot be asked."""
-        return ask_json(bot, question, history)
+        return ask_json(bot, question, history, turns)
 
     with gr.Blocks(title="Ask the news", analytics_enabled=False) as app:
-        gr.Markdown(header_markdown(bot))
+        # Built on every page load, so articles indexed by an outside build are listed.
+        gr.Markdown(lambda: header_markdown(bot, refresh=True))
         chatbot = gr.Chatbot(label="Chat", height=520, buttons=["copy"], feedback_options=None)
         textbox = gr.Textbox(
             placeholder="Ask about the articles, e.g. Where did Xi and Putin last meet?",
             show_label=False, submit_btn=True, autofocus=True,
         )
         examples = gr.Examples(EXAMPLES, inputs=textbox, label="Examples", preload=False)
-        # One answer at a time: Bot.ask is not promised to be thread-safe, and it takes
-        # milliseconds, so queueing costs nothing.
-        limits = {"concurrency_id": "bot", "concurrency_limit": 1}
+        # The chat and the API queue apart, so /ask never waits behind chat traffic; the bot
+        # itself answers one question at a time (Bot.ask holds a lock for its few hundred ms).
+        limits = {"concurrency_id": "chat", "concurrency_limit": 2}
         textbox.submit(chat, [textbox, chatbot], chatbot, api_name="chat", **limits)
         # A second listener on the same submit: both read the box before it is emptied.
         textbox.submit(lambda: "", None, textbox, queue=False, api_visibility="undocumented")
         examples.load_input_event.then(
             chat, [textbox, chatbot], chatbot, api_visibility="undocumented", **limits
         ).then(lambda: "", None, textbox, queue=False, api_visibility="undocumented")
-        gr.api(ask, api_name="ask", **limits)
+        gr.api(ask, api_name="ask", concurrency_id="ask", concurrency_limit=2)
+    app.queue(max_size=int(os.environ.get("QA_QUEUE_SIZE") or QUEUE_SIZE))
     return app
 
 

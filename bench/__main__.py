@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .context import DEFAULT_FACQA, DEFAULT_OUT, DEFAULT_SEEDS, REPO, Context, log, timed
 
-SUITES = ("quality", "reading", "baseline", "latency", "indexing", "scale", "coldstart")
+SUITES = ("quality", "reading", "baseline", "latency", "serving", "indexing", "scale", "coldstart")
 
 
 def _sizes(text: str) -> tuple[int, ...]:

@@ -296,8 +296,22 @@ def _reading(r: dict) -> list[str]:
     return lines
 
 
+def _serving(r: dict) -> list[str]:
+    lines = ["## Serving", ""]
+    lines += _para(
+        f"`python app.py` over `seeds/` on loopback; {r['clients']} client threads per endpoint, each making ",
+        f"{r['requests_per_client']} requests in a row through Gradio's HTTP API. `/ask` p50 with chat traffic ",
+        f"is **{_x(r['ask_p50_ratio_with_chat'])}** its p50 alone.",
+    )
+    rows = [(label, s["requests"], s["errors"], _ms(s["p50_s"]) if s["p50_s"] is not None else "–",
+             _ms(s["p95_s"]) if s["p95_s"] is not None else "–")
+            for label, s in (("`/ask` alone", r["ask_alone"]), ("`/ask` with chat", r["ask_with_chat"]),
+                             ("chat with `/ask`", r["chat_with_ask"])) if s]
+    return lines + _table(("Requests", "count", "errors", "p50 ms", "p95 ms"), rows)
+
+
 SECTIONS: dict[str, Callable[[dict], list[str]]] = {
-    "quality": _quality, "reading": _reading, "baseline": _baseline, "latency": _latency,
+    "quality": _quality, "reading": _reading, "baseline": _baseline, "latency": _latency, "serving": _serving,
     "indexing": _indexing, "scale": _scale, "coldstart": _coldstart,
 }
 

@@ -2,6 +2,7 @@
 
 from .articles import Article, ArticleError, parse, read_article
 from .embedder import DEFAULT_MODEL, Embedder, EmbedderError, load_embedder
+from .lock import LockBusy
 from .store import Store, StoreError, SyncReport
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "Embedder",
     "EmbedderError",
+    "LockBusy",
     "Store",
     "StoreError",
     "SyncReport",

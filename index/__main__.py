@@ -8,6 +8,7 @@ import sys
 
 from .articles import ArticleError
 from .embedder import load_embedder
+from .lock import LockBusy
 from .store import Store, StoreError
 
 
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--chroma-url", help="use a Chroma server instead (default: QA_CHROMA_URL)")
     build.add_argument("--model", help="embedding model: hub name or local path (default: QA_EMBED_MODEL)")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument("--no-wait", action="store_true",
+                       help="fail at once when another build is writing the index (default: wait for it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     # The library narrates every load attempt; the one line that matters is ours.
@@ -29,8 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request to a Chroma server
     try:
         store = Store(args.persist_dir, url=args.chroma_url)
-        report = store.sync(args.folder, load_embedder(args.model), progress=not args.quiet)
-    except (ArticleError, StoreError) as exc:
+        report = store.sync(args.folder, load_embedder(args.model), progress=not args.quiet,
+                            wait=not args.no_wait)
+    except (ArticleError, StoreError, LockBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for line in report.skipped:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 # Bumped whenever parsing or chunking changes, so a re-sync re-indexes every article.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 # Lines that link to other stories ("Baca Juga: ...") are navigation, not content.
 _LINK_LINE = re.compile(
@@ -24,6 +25,12 @@ _DATELINES = (
 )
 _END_PUNCT = tuple(".,;:!?\"'”’)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Byte order marks of the encodings read without guessing (UTF-32 first: its little-endian
+# mark begins with UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 class ArticleError(ValueError):
@@ -51,10 +58,17 @@ def digest_of(raw: bytes) -> str:
 
 
 def decode(raw: bytes, name: str) -> tuple[str, str]:
-    """Return (text, warning). UTF-8 (with or without BOM) is expected; Windows-1252/Latin-1 is
-    accepted with a warning. Newlines are normalised as Python's text mode does."""
+    """Return (text, warning). UTF-8 (with or without BOM) is expected, UTF-16 and UTF-32 are
+    read by their BOM; Windows-1252/Latin-1 is accepted with a warning. Newlines are normalised as Python's text mode does."""
     if not raw.strip():
         raise ArticleError(f"{name}: empty file; add the article's text or remove the file")
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return _normalised(raw[len(bom):].decode(codec), name), ""
+            except UnicodeDecodeError as exc:
+                raise ArticleError(f"{name}: starts like {codec.upper()} but is not ({exc.reason}); "
+                                   "re-save it as UTF-8") from None
     if b"\x00" in raw:
         raise ArticleError(f"{name}: binary file, not text; save the article as a UTF-8 .txt file")
     warning = ""
@@ -66,12 +80,17 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
         warning = f"{name}: not UTF-8, read as Windows-1252; re-save it as UTF-8 to be sure of its accents"
+    return _normalised(text, name), warning
+
+
+def _normalised(text: str, name: str) -> str:
+    """Text with newlines normalised; a one-line error for binary content or no content."""
     if len(_CONTROL.findall(text)) > max(3, len(text) // 100):
         raise ArticleError(f"{name}: binary file, not text; save the article as a UTF-8 .txt file")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ArticleError(f"{name}: empty file; add the article's text or remove the file")
-    return text, warning
+    return text
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

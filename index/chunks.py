@@ -79,9 +79,27 @@ def _windows(sentences: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
         i = max(j - OVERLAP, i + 1)
 
 
+def bounded(text: str, sentences: list[tuple[int, int]], limit: int = MAX_CHARS) -> list[tuple[int, int]]:
+    """Sentences longer than `limit` cut at the last space before it (or at `limit` itself
+    inside a word that long), so no chunk or quote exceeds it; offsets stay exact."""
+    out: list[tuple[int, int]] = []
+    for s, e in sentences:
+        while e - s > limit:
+            cut = text.rfind(" ", s + 1, s + limit + 1)
+            cut = cut if cut > s else s + limit
+            out.append((s, cut))
+            s = cut
+            while s < e and text[s].isspace():
+                s += 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
 def chunk_spans(article: Article) -> list[tuple[int, int]]:
-    """Chunk spans of an article; a chunk never crosses a removed line (heading, link)."""
+    """Chunk spans of an article; a chunk never crosses a removed line (heading, link) and is
+    never longer than MAX_CHARS."""
     spans: list[tuple[int, int]] = []
     for s, e in article.blocks:
-        spans.extend(_windows(split_sentences(article.text, s, e)))
+        spans.extend(_windows(bounded(article.text, split_sentences(article.text, s, e))))
     return spans

@@ -12,16 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .articles import Article, ArticleError, article_files, digest_of, read_article
+from .articles import Article, ArticleError, article_files, digest_of, parse
 from .chunks import chunk_spans
-from .embedder import Embedder
+from .embedder import Embedder, cache_dir
+from .lock import lock_path, read_lock, write_lock
 
 log = logging.getLogger(__name__)
 
 COLLECTION = "articles"
+# One record per indexed article (its digest and chunk count) and one for the generation.
+MANIFEST = "articles_manifest"
+GENERATION = "~generation"
 # Chunks embedded and written per Chroma call: large writes are much cheaper per row (a 10k-chunk
 # build spent three quarters of its time writing at 64), and memory stays bounded.
-BATCH = 1000
+BATCH = int(os.environ.get("QA_WRITE_BATCH") or 1000)
 
 
 class StoreError(RuntimeError):
@@ -39,8 +43,10 @@ class SyncReport:
     skipped: list[str] = field(default_factory=list)
     chunks_written: int = 0
     chunks_total: int = 0
+    stale_removed: int = 0
     rebuilt: bool = False
     seconds: float = 0.0
+    generation: int = 0
 
     def summary(self) -> str:
         """One line for people."""
@@ -49,6 +55,8 @@ class SyncReport:
             f"{self.unchanged} unchanged; {self.chunks_written} chunks embedded, "
             f"{self.chunks_total} in the index; {self.seconds:.1f} s"
         )
+        if self.stale_removed:
+            text += f"; {self.stale_removed} leftover chunks of an interrupted sync removed"
         if self.rebuilt:
             text += " (rebuilt for a new embedding model)"
         if self.skipped:
@@ -102,7 +110,30 @@ class Store:
         self.url = url if url is not None else os.environ.get("QA_CHROMA_URL") or None
         self.client = _client(self.persist_dir, self.url)
         self._collection: Any = None
+        self._manifest: Any = None
         self.rebuilt = False
+        self.lock_path = lock_path(self.persist_dir, self.url, cache_dir())
+
+    @property
+    def where(self) -> str:
+        """The index, as people name it: the server address or the folder."""
+        return f"index at {self.url or self.persist_dir}"
+
+    def reopen(self) -> bool:
+        """See writes made by other processes: the embedded client keeps its vector index in
+        memory and does not notice them. Skipped (False) while a writer holds the index."""
+        if self.url:
+            return True
+        with read_lock(self.lock_path) as free:
+            if not free:
+                return False
+            with self._guarded("reopening the index"):
+                close = getattr(self.client, "close", None)
+                if close:
+                    close()
+                self.client = _client(self.persist_dir, None)
+                self._collection = self._manifest = None
+        return True
 
     @contextmanager
     def _guarded(self, action: str) -> Iterator[None]:
@@ -149,6 +180,11 @@ class Store:
                     )
                 log.warning("index was built with %s, now using %s: rebuilding it", built_with, embedder.name)
                 self.client.delete_collection(COLLECTION)
+                try:
+                    self.client.delete_collection(MANIFEST)
+                except NotFoundError:
+                    pass
+                self._manifest = None
                 existing = None
                 self.rebuilt = True
         if existing is None:
@@ -182,66 +218,133 @@ class Store:
         with self._guarded("counting chunks"):
             return int(self.collection().count())
 
-    def indexed_articles(self) -> dict[str, str]:
-        """Article file name -> content digest, from each article's first chunk."""
-        with self._guarded("listing the indexed articles"):
-            got = self.collection().get(where={"chunk_no": 0}, include=["metadatas"])
-        return {m["article"]: m["digest"] for m in got["metadatas"]}
+    def manifest_collection(self) -> Any:
+        """The collection of manifest records (created empty when missing)."""
+        if self._manifest is None:
+            with self._guarded("opening the manifest"):
+                self._manifest = self.client.get_or_create_collection(MANIFEST, embedding_function=None)
+        return self._manifest
 
-    def sync(self, folder: Path | str, embedder: Embedder, progress: bool = False) -> SyncReport:
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """Article file name -> {"digest", "chunks", "title"}: the articles fully indexed."""
+        with self._guarded("reading the manifest"):
+            got = self.manifest_collection().get(include=["metadatas"])
+        return {i: m for i, m in zip(got["ids"], got["metadatas"]) if i != GENERATION}
+
+    def indexed_articles(self) -> dict[str, str]:
+        """Article file name -> content digest of every fully indexed article."""
+        return {name: m["digest"] for name, m in self.manifest().items()}
+
+    def generation(self) -> int:
+        """A number that grows whenever a sync changes what is indexed (0 for a new index)."""
+        with self._guarded("reading the index generation"):
+            got = self.manifest_collection().get(ids=[GENERATION], include=["metadatas"])
+        return int(got["metadatas"][0]["generation"]) if got["ids"] else 0
+
+    def _record(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
+        with self._guarded("writing the manifest"):
+            self.manifest_collection().upsert(ids=ids, metadatas=metadatas, embeddings=[[0.0]] * len(ids))
+
+    def _present(self) -> dict[tuple[str, str], list[str]]:
+        """Chunk ids in the collection grouped by (article, digest key); ids of another form
+        under ("", "")."""
+        col = self.collection()
+        out: dict[tuple[str, str], list[str]] = {}
+        for offset in itertools.count(0, 20000):
+            with self._guarded("listing chunks"):
+                ids = col.get(include=[], limit=20000, offset=offset)["ids"]
+            for cid in ids:
+                parts = cid.rsplit("#", 2)
+                key = (parts[0], parts[1]) if len(parts) == 3 and parts[2].isdigit() else ("", "")
+                out.setdefault(key, []).append(cid)
+            if len(ids) < 20000:
+                return out
+
+    def sync(self, folder: Path | str, embedder: Embedder, progress: bool = False, wait: bool = True) -> SyncReport:
         """Make the index match `folder`: embed new and changed articles, drop deleted ones.
-        Unreadable files are skipped with a warning; their earlier chunks stay."""
+        Unreadable files are skipped with a warning; their earlier chunks stay. One writer at a
+        time: a second one waits (or with `wait=False` raises LockBusy)."""
+        with write_lock(self.lock_path, self.where, wait):
+            return self._sync(Path(folder), embedder, progress)
+
+    def _sync(self, folder: Path, embedder: Embedder, progress: bool) -> SyncReport:
+        """An article counts as indexed only once all its chunks are written: its new chunks go
+        in under a new id (the digest is part of it), then its manifest record flips to the
+        new digest, then the old chunks go. Chunks the manifest does not name, left by a write
+        that was cut short, are removed, so a kill at any moment leaves each article's old or
+        new version, never a mix."""
         started = time.perf_counter()
-        files = article_files(Path(folder))
+        files = article_files(folder)
         report = SyncReport()
         self.collection(embedder)
         report.rebuilt = self.rebuilt
-        indexed = self.indexed_articles()
-        todo: list[Article] = []
+        manifest = self.manifest()
+        present = self._present()
+        todo: list[tuple[Article, list[tuple[int, int]]]] = []
+        adopted: list[tuple[Article, int]] = []
         for path in files:
             try:
                 raw = path.read_bytes()
             except OSError as exc:
                 report.skipped.append(f"{path.name}: cannot be read ({exc.strerror})")
                 continue
-            if indexed.get(path.name) == digest_of(raw):
+            digest = digest_of(raw)
+            known = manifest.get(path.name)
+            have = {int(c.rsplit("#", 1)[1]) for c in present.get((path.name, digest[:12]), ())}
+            if known and known["digest"] == digest and have == set(range(int(known["chunks"]))):
                 report.unchanged += 1
                 continue
             try:
-                article = read_article(path)
+                article = parse(raw, path.name)
             except ArticleError as exc:
                 report.skipped.append(str(exc))
                 log.warning("skipped %s", exc)
                 continue
             if article.warning:
                 log.warning("%s", article.warning)
-            todo.append(article)
-            (report.changed if path.name in indexed else report.added).append(path.name)
+            spans = chunk_spans(article)
+            (report.changed if path.name in manifest else report.added).append(path.name)
+            if have and have == set(range(len(spans))):
+                adopted.append((article, len(spans)))  # all chunks written before a cut
+            else:
+                todo.append((article, spans))
+        if adopted:
+            self._record([a.name for a, _ in adopted], [_entry(a, n) for a, n in adopted])
         report.chunks_written = self._write(todo, embedder, progress)
-        for article in todo:
-            if article.name in indexed:
-                self._delete({"$and": [{"article": article.name}, {"digest": {"$ne": article.digest}}]})
-        report.removed = sorted(set(indexed) - {p.name for p in files})
-        for name in report.removed:
-            self._delete({"article": name})
+        report.removed = sorted(set(manifest) - {p.name for p in files})
+        if report.removed:
+            with self._guarded("removing articles from the manifest"):
+                self.manifest_collection().delete(ids=report.removed)
+        current = {name: m["digest"][:12] for name, m in self.manifest().items()}
+        stale = [cid for (name, key), ids in present.items() if current.get(name) != key for cid in ids]
+        # Beyond the earlier versions of changed and removed articles: leftovers of a cut sync.
+        earlier = {name: str(m["digest"])[:12] for name, m in manifest.items()}
+        report.stale_removed = sum(len(ids) for (name, key), ids in present.items()
+                                   if current.get(name) != key and earlier.get(name) != key)
+        for start in range(0, len(stale), 5000):
+            with self._guarded("deleting old chunks"):
+                self.collection().delete(ids=stale[start : start + 5000])
+        report.generation = self.generation()
+        if report.added or report.changed or report.removed or stale:
+            report.generation += 1
+            self._record([GENERATION], [{"generation": report.generation}])
         report.chunks_total = self.count()
         report.seconds = time.perf_counter() - started
         return report
 
-    def _delete(self, where: dict[str, Any]) -> None:
-        with self._guarded("deleting old chunks"):
-            self.collection().delete(where=where)
-
-    def _write(self, articles: list[Article], embedder: Embedder, progress: bool) -> int:
-        """Embed and upsert the chunks of `articles` in batches; returns the chunk count."""
-        spans = [(a, chunk_spans(a)) for a in articles]
-        total = sum(len(s) for _, s in spans)
+    def _write(self, articles: list[tuple[Article, list[tuple[int, int]]]], embedder: Embedder,
+               progress: bool) -> int:
+        """Embed and upsert the chunks of `articles` in batches, flipping each article's
+        manifest record once its last chunk is written; returns the chunk count."""
+        total = sum(len(s) for _, s in articles)
         if not total:
             return 0
         from tqdm import tqdm
 
+        remaining = {a.name: len(s) for a, s in articles}
+        entries = {a.name: _entry(a, len(s)) for a, s in articles}
         bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not progress)
-        rows = (row for a, s in spans for row in _rows(a, s))
+        rows = (row for a, s in articles for row in _rows(a, s))
         while batch := list(itertools.islice(rows, BATCH)):
             vectors = embedder.encode_documents([r[3] for r in batch])
             with self._guarded("writing chunks"):
@@ -251,17 +354,29 @@ class Store:
                     metadatas=[r[2] for r in batch],
                     embeddings=vectors.tolist(),
                 )
+            done = []
+            for r in batch:
+                remaining[r[2]["article"]] -= 1
+                if not remaining[r[2]["article"]]:
+                    done.append(r[2]["article"])
+            if done:
+                self._record(done, [entries[name] for name in done])
             bar.update(len(batch))
+            log.debug("wrote %d chunks; %d articles complete", len(batch), len(done))
         bar.close()
         return total
 
-    def iter_chunks(self, batch: int = 5000) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """Every chunk as (id, text, metadata), read in pages."""
+    def iter_chunks(self, batch: int = 5000, indexed_only: bool = True) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every chunk as (id, text, metadata), read in pages; only those of the version the
+        manifest names, unless `indexed_only` is False."""
         col = self.collection()
+        digests = self.indexed_articles() if indexed_only else {}
         for offset in itertools.count(0, batch):
             with self._guarded("reading chunks"):
                 got = col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
-            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            for row in zip(got["ids"], got["documents"], got["metadatas"]):
+                if not indexed_only or digests.get(row[2]["article"]) == row[2]["digest"]:
+                    yield row
             if len(got["ids"]) < batch:
                 return
 
@@ -270,6 +385,11 @@ class Store:
         with self._guarded("searching"):
             got = self.collection().query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+
+def _entry(article: Article, chunks: int) -> dict[str, Any]:
+    """An article's manifest record."""
+    return {"digest": article.digest, "chunks": chunks, "title": article.title}
 
 
 def _rows(

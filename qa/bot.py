@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,7 @@ class Bot:
         self.reader = reader if isinstance(reader, Reader) else Reader(reader)
         self.decider = Decider.for_reader(self.reader.folder)
         self.timings: dict[str, float] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def from_articles(
@@ -102,7 +104,29 @@ class Bot:
     def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
         """Answer `question`; `history` (earlier turns, oldest first) resolves follow-ups.
         Raises QuestionError for an empty or over-long question."""
+        with self._lock:  # one question at a time: the index view may be swapped between them
+            return self._ask(question, history)
+
+    def refresh(self) -> bool:
+        """Load what another process wrote to the index, if its generation changed since this
+        bot last read it; True when the view was reloaded. Cheap when nothing changed (one
+        manifest read), and skipped while a writer is mid-sync. Every question does this."""
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
+        if self.store.generation() == self.retriever.generation:
+            return False
+        if not self.store.reopen():
+            return False
+        self.retriever.refresh()
+        log.info("index changed (generation %d): reloaded %d chunks", self.retriever.generation,
+                 len(self.retriever.ids))
+        return True
+
+    def _ask(self, question: str, history: Sequence[Message] | None) -> Answer:
         started = time.perf_counter()
+        self._refresh()
         context, reply = _context(question, history)
         parsed = parse_question(question, context, reply)
         # A follow-up is retrieved with the question it leans on (both retrievers), and read as

@@ -52,6 +52,7 @@ class HybridRetriever:
         """(Re)load the chunks and rebuild the BM25 index; call after a sync."""
         import bm25s
 
+        self.generation = self.store.generation()
         self.ids: list[str] = []
         self.texts: list[str] = []
         self.metas: list[dict[str, Any]] = []

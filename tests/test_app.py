@@ -139,3 +139,30 @@ def test_an_unexpected_error_gets_a_polite_reply() -> None:
     assert app.reply_parts(BrokenBot(), "How long was the call?", []) == (app.FAILED, "")
     answer = app.ask_json(BrokenBot(), "How long was the call?")
     assert answer["found"] is False and "index went away" not in answer["error"]
+
+
+def test_names_in_the_header_are_shown_literally() -> None:
+    shown = app.markdown_text("a`</code><img src=x onerror=alert(1)>`[x](javascript:alert(1))*_.txt")
+    assert "<" not in shown and "`" not in shown and "[" not in shown and "(" not in shown and "*" not in shown
+    assert html.unescape(shown) == "a`</code><img src=x onerror=alert(1)>`[x](javascript:alert(1))*_.txt"
+
+
+def test_ask_goes_first_but_a_waiting_chat_message_gets_its_turn() -> None:
+    import threading
+    import time
+
+    turns, order = app.Turns(ask_first=3), []
+
+    def take(kind: str) -> None:
+        with turns.turn(kind):
+            order.append(kind)
+
+    with turns.turn("ask"):  # the bot is busy; a chat message and then five /ask calls arrive
+        threads = [threading.Thread(target=take, args=(kind,)) for kind in ["chat"] + ["ask"] * 5]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.05)
+        assert turns._waiting == {"ask": 5, "chat": 1}
+    for thread in threads:
+        thread.join(timeout=10)
+    assert order == ["ask", "ask", "ask", "chat", "ask", "ask"]

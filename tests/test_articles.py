@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.articles import ArticleError, parse
-from index.chunks import chunk_spans, split_sentences
+from index.chunks import MAX_CHARS, chunk_spans, split_sentences
 
 from .conftest import SEEDS
 
@@ -51,6 +51,31 @@ def test_bom_and_crlf_are_tolerated() -> None:
     article = parse(raw, "bom.txt")
     assert article.title == "Judul Berita Hari Ini"
     assert "\r" not in article.text and not article.text.startswith("\ufeff")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_utf16_and_utf32_are_read_by_their_bom(codec: str) -> None:
+    text = "Judul Berita Hari Ini\n\nKafé di Bandung dibuka pada 2025. Pemiliknya senang.\n"
+    bom = {"utf-16-be": "\ufeff", "utf-32-be": "\ufeff"}.get(codec, "")
+    article = parse((bom + text).encode(codec), "wide.txt")
+    assert article.text == text and article.title == "Judul Berita Hari Ini" and not article.warning
+
+
+def test_a_broken_utf16_file_gets_one_line() -> None:
+    with pytest.raises(ArticleError, match=r"^odd\.txt: starts like UTF-16-LE but is not .*re-save it as UTF-8$"):
+        parse(b"\xff\xfeA\x00B", "odd.txt")
+
+
+def test_a_sentence_longer_than_a_chunk_is_cut_at_spaces() -> None:
+    long = " ".join(f"kata{i}" for i in range(400))  # 2,690 characters, no full stop
+    raw = f"Judul Berita Hari Ini\n\nAwal berita. {long}\n\n{'x' * 2000} akhir.\n".encode()
+    article = parse(raw, "long.txt")
+    spans = chunk_spans(article)
+    assert max(e - s for s, e in spans) <= MAX_CHARS and len(spans) >= 8
+    pieces = [article.text[s:e] for s, e in spans]
+    assert all(p == p.strip() for p in pieces)
+    assert all(p.startswith(("Awal", "kata", "x")) for p in pieces)  # cut between words, not inside them
+    assert " ".join(pieces).count("kata399") >= 1 and "x" * MAX_CHARS in pieces  # an unbroken run is cut at the limit
 
 
 def test_latin1_is_read_with_a_warning() -> None:

@@ -1,0 +1,113 @@
+"""One writer at a time: an advisory lock file beside the index.
+
+The lock is `fcntl.flock` on `<persist dir>.lock` (for a Chroma server, a file named after its
+address in the project cache, which covers writers on this machine). The operating system
+drops a flock when its holder exits, however it dies, so a lock left by a killed build is
+taken over at once; the file's text only names the last holder for the notice a waiting
+writer prints. Writers take the lock exclusively for a whole sync. A reader takes it shared,
+without waiting, only while it reopens its view of the index, so it never holds up a writer.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+log = logging.getLogger(__name__)
+
+
+class LockBusy(RuntimeError):
+    """Another writer holds the index; the message names it."""
+
+
+def lock_path(persist_dir: Path, url: str | None, cache: Path) -> Path:
+    """Where the lock of an index lives: beside its folder, or in `cache` for a server."""
+    if url:
+        return cache / f"chroma-{re.sub(r'[^A-Za-z0-9.]+', '-', url).strip('-')}.lock"
+    persist_dir = persist_dir.resolve()
+    return persist_dir.with_name(persist_dir.name + ".lock")
+
+
+def _holder(handle: IO[str]) -> str:
+    handle.seek(0)
+    return " ".join(handle.read().split())[:200] or "another process"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _command() -> str:
+    """This process's command line, short: "python -m index build seeds"."""
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("python")
+    head = f"python -m {program.parent.name}" if program.name == "__main__.py" else program.name
+    text = " ".join([head, *sys.argv[1:]])
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+@contextmanager
+def write_lock(path: Path, what: str, wait: bool = True) -> Iterator[None]:
+    """Hold the exclusive lock at `path` while writing `what`. A second writer waits, saying
+    who holds it, or with `wait=False` raises LockBusy at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(handle)
+            if not wait:
+                raise LockBusy(
+                    f"{what} is being written by {holder}; wait for it to finish, or retry without --no-wait"
+                ) from None
+            log.warning("%s is being written by %s; waiting for it to finish", what, holder)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        else:
+            previous = _holder(handle)
+            pid = re.match(r"pid (\d+) on (\S+)", previous)
+            if pid and pid[2] == socket.gethostname() and not _alive(int(pid[1])):
+                log.info("taking over the lock of %s: %s, which is no longer running", what, previous)
+        handle.seek(0)
+        handle.truncate()
+        command = _command()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} ({command}) since "
+                     f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)  # a name left in the file means its holder died holding it
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def read_lock(path: Path) -> Iterator[bool]:
+    """The shared lock, if no writer holds it: yields False (and holds nothing) when one does."""
+    if not path.exists():
+        yield True
+        return
+    with open(path, encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
