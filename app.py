@@ -277,7 +277,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=env("QA_PORT", "7860"),
                         help="port to serve on (QA_PORT; default 7860)")
     parser.add_argument("--articles", default=env("QA_ARTICLES", "seeds"),
-                        help="folder of .txt articles to index (QA_ARTICLES; default seeds)")
+                        help="folder of articles to index: .txt, .md, .html, .pdf, .docx (QA_ARTICLES; default seeds)")
     parser.add_argument("--persist-dir", help="index folder (default: QA_PERSIST_DIR or .qa-index)")
     return parser.parse_args(argv)
 

@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="index new and changed articles, drop deleted ones")
-    build.add_argument("folder", nargs="?", default="seeds", help="folder of .txt articles (default: seeds)")
+    build.add_argument("folder", nargs="?", default="seeds", help="folder of articles: .txt, .md, .html, .pdf, .docx (default: seeds)")
     build.add_argument("--persist-dir", help="index folder (default: QA_PERSIST_DIR or .qa-index)")
     build.add_argument("--chroma-url", help="use a Chroma server instead (default: QA_CHROMA_URL)")
     build.add_argument("--model", help="embedding model: hub name or local path (default: QA_EMBED_MODEL)")

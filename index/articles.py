@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 # Bumped whenever parsing or chunking changes, so a re-sync re-indexes every article.
@@ -23,6 +23,7 @@ _DATELINES = (
     re.compile(r"(?P<place>[A-Z][\w'.]*(?: [A-Z][\w'.]*){0,3}),\s*(?P<source>[A-Z][\w.]{1,30})\s*[-–—]\s+"),
     re.compile(r"(?P<place>[A-Z][\w'.]*(?: [A-Z][\w'.]*){0,3})\s*\((?P<source>[A-Za-z.]{2,30})\)\s*[-–—]\s+"),
 )
+FORMATS = ".txt, .md, .html, .pdf or .docx"
 _END_PUNCT = tuple(".,;:!?\"'”’)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # Byte order marks of the encodings read without guessing (UTF-32 first: its little-endian
@@ -129,7 +130,7 @@ def parse(raw: bytes, name: str) -> Article:
     title = ""
     first_s, first_e = lines[0]
     if len(lines) > 1 and _is_headline(text[first_s:first_e]):
-        title = text[first_s:first_e].strip()
+        title = text[first_s:first_e].strip().lstrip("#").strip()  # a Markdown "# Headline" too
         lines = lines[1:]
     blocks: list[tuple[int, int]] = []
     current: list[int] | None = None
@@ -176,20 +177,37 @@ def parse(raw: bytes, name: str) -> Article:
     )
 
 
-def read_article(path: Path) -> Article:
-    """Read and parse one file."""
+def read_article(path: Path, raw: bytes | None = None) -> Article:
+    """Read and parse one file (`raw`: its bytes, when already read). Plain text and Markdown
+    are decoded here; HTML, PDF and DOCX go through llama-index readers (index.formats), and
+    the extracted text is the article's text."""
+    from .formats import TEXT, FormatError, extract, supported
+
+    if not supported(path):
+        raise ArticleError(f"{path.name}: not an article format; save it as {FORMATS}")
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except OSError as exc:
         raise ArticleError(f"{path.name}: cannot be read ({exc.strerror}); check its permissions") from exc
-    return parse(raw, path.name)
+    if path.suffix.lower() in TEXT:
+        return parse(raw, path.name)
+    if not raw.strip():
+        raise ArticleError(f"{path.name}: empty file; add the article's text or remove the file")
+    try:
+        text = extract(path)
+    except FormatError as exc:
+        raise ArticleError(f"{path.name}: {exc}; save the article as .txt or re-export it") from None
+    return replace(parse(text.encode("utf-8"), path.name), digest=digest_of(raw))
 
 
 def article_files(folder: Path) -> list[Path]:
-    """The *.txt files of a folder, sorted; a one-line error when there are none."""
+    """Every visible file of a folder, sorted (the sync says why it skips those that are not
+    articles); a one-line error when none is in an article format."""
+    from .formats import supported
+
     if not folder.is_dir():
-        raise ArticleError(f"{folder}: no such folder; pass the folder that holds the .txt articles")
-    files = sorted(p for p in folder.glob("*.txt") if p.is_file())
-    if not files:
-        raise ArticleError(f"{folder}: no .txt articles in this folder; add UTF-8 .txt files to index")
+        raise ArticleError(f"{folder}: no such folder; pass the folder that holds the articles")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not any(supported(p) for p in files):
+        raise ArticleError(f"{folder}: no articles in this folder; add {FORMATS} files to index")
     return files

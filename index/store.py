@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .articles import Article, ArticleError, article_files, digest_of, parse
+from .articles import Article, ArticleError, article_files, digest_of, read_article
+from .formats import supported
 from .chunks import chunk_spans
 from .embedder import Embedder, cache_dir
 from .lock import lock_path, read_lock, write_lock
@@ -241,9 +242,17 @@ class Store:
             got = self.manifest_collection().get(ids=[GENERATION], include=["metadatas"])
         return int(got["metadatas"][0]["generation"]) if got["ids"] else 0
 
-    def _record(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
+    def _record(self, ids: list[str], metadatas: list[dict[str, Any]], texts: list[str] | None = None) -> None:
         with self._guarded("writing the manifest"):
-            self.manifest_collection().upsert(ids=ids, metadatas=metadatas, embeddings=[[0.0]] * len(ids))
+            self.manifest_collection().upsert(ids=ids, metadatas=metadatas, embeddings=[[0.0]] * len(ids),
+                                              documents=texts)
+
+    def article_text(self, name: str) -> str | None:
+        """The text an indexed article's offsets point into (for HTML, PDF and DOCX, the text
+        extracted from the file), or None for an article not in the index."""
+        with self._guarded("reading an article"):
+            got = self.manifest_collection().get(ids=[name], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
 
     def _present(self) -> dict[tuple[str, str], list[str]]:
         """Chunk ids in the collection grouped by (article, digest key); ids of another form
@@ -283,6 +292,9 @@ class Store:
         todo: list[tuple[Article, list[tuple[int, int]]]] = []
         adopted: list[tuple[Article, int]] = []
         for path in files:
+            if not supported(path):
+                report.skipped.append(f"{path.name}: not an article format; save it as .txt, .md, .html, .pdf or .docx")
+                continue
             try:
                 raw = path.read_bytes()
             except OSError as exc:
@@ -295,7 +307,7 @@ class Store:
                 report.unchanged += 1
                 continue
             try:
-                article = parse(raw, path.name)
+                article = read_article(path, raw)
             except ArticleError as exc:
                 report.skipped.append(str(exc))
                 log.warning("skipped %s", exc)
@@ -309,7 +321,7 @@ class Store:
             else:
                 todo.append((article, spans))
         if adopted:
-            self._record([a.name for a, _ in adopted], [_entry(a, n) for a, n in adopted])
+            self._record([a.name for a, _ in adopted], [_entry(a, n) for a, n in adopted], [a.text for a, _ in adopted])
         report.chunks_written = self._write(todo, embedder, progress)
         report.removed = sorted(set(manifest) - {p.name for p in files})
         if report.removed:
@@ -343,6 +355,7 @@ class Store:
 
         remaining = {a.name: len(s) for a, s in articles}
         entries = {a.name: _entry(a, len(s)) for a, s in articles}
+        texts = {a.name: a.text for a, _ in articles}
         bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not progress)
         rows = (row for a, s in articles for row in _rows(a, s))
         while batch := list(itertools.islice(rows, BATCH)):
@@ -360,7 +373,7 @@ class Store:
                 if not remaining[r[2]["article"]]:
                     done.append(r[2]["article"])
             if done:
-                self._record(done, [entries[name] for name in done])
+                self._record(done, [entries[name] for name in done], [texts[name] for name in done])
             bar.update(len(batch))
             log.debug("wrote %d chunks; %d articles complete", len(batch), len(done))
         bar.close()

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from index.embedder import Embedder, load_embedder
 from index.store import Store, SyncReport
@@ -100,6 +101,19 @@ class Bot:
     def articles(self) -> dict[str, str]:
         """Indexed article file name -> title."""
         return {m["article"]: m.get("title", "") for m in self.retriever.metas if m.get("chunk_no") == 0}
+
+    def as_retriever(self, k: int = 5) -> Any:
+        """The hybrid retrieval as a llama-index `BaseRetriever` returning `k` chunk nodes."""
+        from .llama import HybridNodeRetriever
+
+        return HybridNodeRetriever(self, k=k)
+
+    def as_query_engine(self) -> Any:
+        """A llama-index query engine: `.query(q)` gives a `Response` with the answer text and
+        its citations as `source_nodes` (verbatim quote, article offsets, score)."""
+        from .llama import CitedQueryEngine
+
+        return CitedQueryEngine(bot=self)
 
     def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
         """Answer `question`; `history` (earlier turns, oldest first) resolves follow-ups.

@@ -1,0 +1,76 @@
+"""The bot for llama-index users: its hybrid retrieval as a `BaseRetriever`, its cited answers as
+a query engine whose `Response.source_nodes` are the verbatim citations.
+
+    retriever = bot.as_retriever(k=5)          # NodeWithScore(TextNode) per chunk, with offsets
+    engine = bot.as_query_engine()             # engine.query(q).response, .source_nodes
+
+llama-index is imported only when one of these is built, so the command line does not pay for it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from llama_index.core.base.response.schema import Response
+from llama_index.core.query_engine import CustomQueryEngine
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from pydantic import ConfigDict
+
+from .question import parse_question
+
+if TYPE_CHECKING:
+    from .answer import Answer
+    from .bot import Bot
+
+
+class HybridNodeRetriever(BaseRetriever):
+    """Dense + BM25 retrieval over the bot's index, as llama-index nodes: each chunk's text,
+    its article offsets (`start_char_idx`, `end_char_idx`), its article metadata, and the
+    fused score."""
+
+    def __init__(self, bot: Bot, k: int = 5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bot = bot
+        self.k = k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        bot = self.bot
+        with bot._lock:
+            bot._refresh()
+            question = parse_question(query_bundle.query_str)
+            chunks = bot.retriever.retrieve(question.search_text, question.search_groups, k=self.k)
+        nodes = []
+        for chunk in chunks:
+            meta = {key: chunk.meta[key] for key in ("article", "title", "chunk_no", "source", "place")
+                    if key in chunk.meta}
+            node = TextNode(id_=chunk.id, text=chunk.text, metadata=meta,
+                            start_char_idx=int(chunk.meta["start"]), end_char_idx=int(chunk.meta["end"]))
+            nodes.append(NodeWithScore(node=node, score=chunk.score))
+        return nodes
+
+
+def answer_response(answer: Answer) -> Response:
+    """An Answer as a llama-index Response: the answer text (with its [n] markers) and one
+    source node per citation, in citation order, holding the verbatim quote and its offsets."""
+    sources = []
+    for n, c in enumerate(answer.citations, 1):
+        node = TextNode(
+            id_=f"{c.article}@{c.start}-{c.end}", text=c.quote, start_char_idx=c.start, end_char_idx=c.end,
+            metadata={"citation": n, "article": c.article, "title": c.title,
+                      "span_start": c.span_start, "span_end": c.span_end},
+        )
+        sources.append(NodeWithScore(node=node, score=c.score))
+    return Response(response=answer.text, source_nodes=sources,
+                    metadata={"found": answer.found, "value": answer.value, "confidence": answer.confidence,
+                              "disagreement": answer.disagreement})
+
+
+class CitedQueryEngine(CustomQueryEngine):
+    """`Bot.ask` behind llama-index's query-engine interface."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    bot: Any
+
+    def custom_query(self, query_str: str) -> Response:
+        return answer_response(self.bot.ask(query_str))

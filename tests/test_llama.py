@@ -1,0 +1,50 @@
+"""The bot inside llama-index: its retriever and query engine speak llama-index's types."""
+
+from __future__ import annotations
+
+from llama_index.core.base.response.schema import Response
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from .conftest import ANSWER, ANSWER_ARTICLE, ASK, SEEDS
+
+
+def test_as_retriever_gives_nodes_with_exact_offsets(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    retriever = seeds_bot.as_retriever(k=3)
+    assert isinstance(retriever, BaseRetriever)
+    nodes = retriever.retrieve(ASK)
+    assert len(nodes) == 3 and all(isinstance(n, NodeWithScore) for n in nodes)
+    assert nodes[0].score >= nodes[1].score >= nodes[2].score
+    assert any(ANSWER in n.node.text for n in nodes)
+    for n in nodes:
+        article = (SEEDS / n.node.metadata["article"]).read_text(encoding="utf-8-sig")
+        assert article[n.node.start_char_idx:n.node.end_char_idx] == n.node.text
+
+
+def test_as_retriever_composes_with_a_llama_index_postprocessor(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    from llama_index.core.postprocessor import SimilarityPostprocessor
+
+    nodes = seeds_bot.as_retriever(k=5).retrieve(ASK)
+    kept = SimilarityPostprocessor(similarity_cutoff=nodes[1].score).postprocess_nodes(
+        nodes, query_bundle=QueryBundle(ASK))
+    assert [n.node.node_id for n in kept] == [n.node.node_id for n in nodes if n.score >= nodes[1].score]
+
+
+def test_as_query_engine_answers_with_citations_as_source_nodes(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    response = seeds_bot.as_query_engine().query(ASK)
+    assert isinstance(response, Response)
+    answer = seeds_bot.ask(ASK)
+    assert str(response) == answer.text and ANSWER in response.response
+    assert response.metadata["found"] is True and response.metadata["value"] == ANSWER
+    first = response.source_nodes[0]
+    assert first.node.metadata["article"] == ANSWER_ARTICLE and first.node.metadata["citation"] == 1
+    article = (SEEDS / ANSWER_ARTICLE).read_text(encoding="utf-8-sig")
+    assert article[first.node.start_char_idx:first.node.end_char_idx] == first.node.text == answer.citations[0].quote
+    span = first.node.metadata
+    assert article[span["span_start"]:span["span_end"]] == ANSWER
+    assert len(response.source_nodes) == len(answer.citations)
+
+
+def test_a_question_not_in_the_articles_has_no_source_nodes(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    response = seeds_bot.as_query_engine().query("Who won the 2022 World Cup?")
+    assert response.metadata["found"] is False and response.source_nodes == [] and "not find" in str(response)
