@@ -58,7 +58,9 @@ CSS = """
 .chatbot .sources .file { opacity: 0.7; font-size: 0.9em; }
 /* !important because Gradio's own prose blockquote margin is. */
 .chatbot .sources .source blockquote { margin: 0.25em 0 0 0 !important; }
-.chatbot .sources mark { background: #fde68a; color: inherit; padding: 0 0.1em; }
+/* Dark text on the yellow in either theme: a light theme's text colour would do, a dark
+   theme's near-white would not (contrast 1.1:1). */
+.chatbot .sources mark { background: #fde68a; color: #1f2937; padding: 0 0.1em; }
 """
 
 

@@ -60,6 +60,9 @@ def call(url: str, api: str, data: list[Any], timeout: float = 300.0) -> tuple[f
                 elif line.startswith("data:") and kind in ("complete", "error"):
                     return time.perf_counter() - started, "ok" if kind == "complete" else f"error: {line[5:80]}"
         return time.perf_counter() - started, "error: stream ended without a result"
+    except urllib.error.HTTPError as exc:  # 503 with "Queue is full" when the queue is full
+        body = " ".join(exc.read().decode("utf-8", "replace").split())[:120]
+        return time.perf_counter() - started, f"error: HTTP {exc.code}: {body}"
     except (OSError, urllib.error.URLError, ValueError) as exc:
         return time.perf_counter() - started, f"error: {type(exc).__name__}: {str(exc)[:80]}"
 

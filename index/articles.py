@@ -50,7 +50,7 @@ class Article:
     place: str = ""
     blocks: tuple[tuple[int, int], ...] = ()
     warning: str = ""
-    headline: bool = False  # False when the title is only the first sentence, shortened
+    headline: bool = False  # False when the file has no headline and the title is its name
 
 
 def digest_of(raw: bytes) -> str:
@@ -115,13 +115,6 @@ def _is_heading(line: str) -> bool:
     return 1 <= len(words) <= 10 and line[:1].isupper() and not line.rstrip().endswith(_END_PUNCT)
 
 
-def _first_sentence(text: str, limit: int = 80) -> str:
-    sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
-    if len(sentence) <= limit:
-        return sentence
-    return sentence[:limit].rsplit(" ", 1)[0] + "…"
-
-
 def parse(raw: bytes, name: str) -> Article:
     """Parse raw file bytes into an Article, or raise ArticleError with a one-line reason."""
     text, warning = decode(raw, name)
@@ -162,8 +155,8 @@ def parse(raw: bytes, name: str) -> Article:
             blocks[0][0] = m.end()
             break
     headline = bool(title)
-    if not title:
-        title = _first_sentence(text[blocks[0][0] : blocks[0][1]])
+    if not title:  # no headline: the file's name says which article it is
+        title = Path(name).stem
     return Article(
         name=name,
         text=text,

@@ -68,3 +68,35 @@ def test_script_text_is_shown_not_run(page: Page) -> None:
     ask(page, script)
     expect(page.get_by_test_id("user").last).to_have_text(script)
     assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def _luminance(css: str) -> float:
+    """Relative luminance (WCAG 2) of a computed `rgb(...)`/`rgba(...)` colour."""
+    import re
+
+    channels = [float(v) / 255 for v in re.findall(r"[\d.]+", css)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(foreground: str, background: str) -> float:
+    high, low = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_highlight_is_readable_in_both_themes(page: Page, theme: str) -> None:
+    context = page.context.browser.new_context(viewport={"width": 1100, "height": 1000})
+    themed = context.new_page()
+    themed.goto(page.url.split("?")[0] + f"?__theme={theme}")
+    ask(themed, ASK)
+    reply = themed.get_by_test_id("bot").last
+    expect(reply.locator("details.sources")).to_be_visible(timeout=ANSWER_TIMEOUT)
+    reply.locator("details.sources summary").click()
+    mark = reply.locator("details.sources mark").first
+    expect(mark).to_be_visible()
+    colours = mark.evaluate("m => [getComputedStyle(m).color, getComputedStyle(m).backgroundColor]")
+    assert themed.evaluate("document.body.classList.contains('dark')") == (theme == "dark")
+    assert contrast(*colours) >= 4.5, (theme, colours)
+    themed.screenshot(path=SCREENSHOT.with_name(f"chat-{theme}.png"), full_page=True)
+    context.close()

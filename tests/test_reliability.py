@@ -203,9 +203,20 @@ def test_a_running_app_answers_from_an_outside_build_without_a_restart(tmp_path:
     from .app_server import running_app
     from .conftest import ANSWER, ASK
 
-    with running_app(tmp_path) as url:
+    with running_app(tmp_path, QA_QUEUE_SIZE="2") as url:
         client = Client(url, verbose=False)
         assert ANSWER in client.predict(ASK, api_name="/ask")["text"]
+        # More requests than the queue holds: the extra ones are told at once, none hangs.
+        from concurrent.futures import ThreadPoolExecutor
+
+        from bench.serving import call
+
+        with ThreadPoolExecutor(12) as pool:
+            results = list(pool.map(lambda _: call(url, "ask", [ASK, []], timeout=120), range(12)))
+        full = [seconds for seconds, status in results if status != "ok"]
+        assert full and all("queue_full" in status or "Queue is full" in status
+                            for _, status in results if status != "ok"), results
+        assert len(full) < 12 and max(full) < 5  # refused at once, not after a wait
         other = tmp_path / "other"
         other.mkdir()
         (other / "riverton.txt").write_text(BRIDGE, encoding="utf-8")
