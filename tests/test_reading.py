@@ -182,3 +182,23 @@ def test_any_transformers_qa_folder_reads_through_the_same_code(tiny_base: Path,
     assert reader.name == str(folder) and {s.passage for s in spans} == {0, 1}
     assert all(s.text == [CONTEXT, "Jembatan itu panjang."][s.passage][s.start:s.end] for s in spans)
     assert Decider.for_reader(reader.folder) == Decider.margin_rule()  # no calibration shipped
+
+
+def test_the_reader_shares_the_embedders_tokenizer_and_word_embeddings(embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    import index.embedder as emb
+    from qa.reading.model import load_reader_model
+
+    tokenizer, model, _ = load_reader_model()
+    shared = emb.shared_parts(emb.packaged_model_path())
+    assert shared is not None and tokenizer is shared[0]
+    assert model.bert.embeddings.word_embeddings.weight is shared[1]
+    monkeypatch.setattr(emb, "_LOADED", {})
+    own_tokenizer, alone, _ = load_reader_model()
+    assert own_tokenizer is not tokenizer and alone.bert.embeddings.word_embeddings.weight is not shared[1]
+    ids = tokenizer("Siapa asisten pemerintah Rusia?", "Asisten pemerintah Rusia, Yuri Ushakov, berkata.",
+                    return_tensors="pt")
+    with torch.no_grad():
+        a, b = model(**ids), alone(**ids)
+    assert torch.equal(a.start_logits, b.start_logits) and torch.equal(a.end_logits, b.end_logits)

@@ -67,17 +67,26 @@ def _load_artefact(folder: Path) -> tuple[Any, Any]:
     from safetensors.torch import load_file
     from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
 
+    from index.embedder import shared_parts
+
     named = Path(json.loads((folder / MARKER).read_text(encoding="utf-8")).get("base", ""))
     base = named if named.is_absolute() and named.is_dir() else base_model_path()
     config = BertConfig.from_json_file(str(folder / "config.json"))
     model = BertForQuestionAnswering(config)
     state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}
-    state[WORD_EMBEDDINGS] = _base_word_embeddings(base)
+    # The word embeddings are the base's, frozen: shared with the embedder when it loaded the
+    # same base in this process, else read from the base's weights.
+    shared = shared_parts(base)
+    if shared is None or tuple(shared[1].shape) != (config.vocab_size, config.hidden_size):
+        shared = None
+        state[WORD_EMBEDDINGS] = _base_word_embeddings(base)
     missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected or [m for m in missing if "position_ids" not in m]:
+    if unexpected or [m for m in missing if "position_ids" not in m and (shared is None or m != WORD_EMBEDDINGS)]:
         raise ReaderError(f"reader {folder}: weights do not match its config ({(missing + unexpected)[:3]})")
+    if shared is not None:
+        model.bert.embeddings.word_embeddings.weight = shared[1]
     model.eval()
-    return AutoTokenizer.from_pretrained(str(base)), model
+    return (shared[0] if shared else AutoTokenizer.from_pretrained(str(base))), model
 
 
 def _base_word_embeddings(base: Path) -> Any:
