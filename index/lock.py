@@ -32,7 +32,11 @@ class LockBusy(RuntimeError):
 def lock_path(persist_dir: Path, url: str | None, cache: Path) -> Path:
     """Where the lock of an index lives: beside its folder, or in `cache` for a server."""
     if url:
-        return cache / f"chroma-{re.sub(r'[^A-Za-z0-9.]+', '-', url).strip('-')}.lock"
+        from urllib.parse import urlparse
+
+        parts = urlparse(url if "://" in url else f"http://{url}")
+        host = (parts.hostname or "localhost").lower()
+        return cache / f"chroma-{parts.scheme or 'http'}-{re.sub(r'[^a-z0-9.]+', '-', host)}-{parts.port or 8000}.lock"
     persist_dir = persist_dir.resolve()
     return persist_dir.with_name(persist_dir.name + ".lock")
 
@@ -60,27 +64,41 @@ def _command() -> str:
     return text if len(text) <= 100 else text[:99] + "…"
 
 
+def _try_exclusive(handle: IO[str], attempts: int = 20) -> bool:
+    """Take the lock without waiting on a writer; a reader holds it shared for milliseconds,
+    so a refusal is tried again for about a second before it counts."""
+    for attempt in range(attempts):
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if attempt + 1 < attempts:
+                time.sleep(0.05)
+    return False
+
+
+def _named_alive(holder: str) -> bool:
+    """Whether the holder text names a process that is still running (on this host)."""
+    pid = re.match(r"pid (\d+) on (\S+)", holder)
+    return bool(pid) and (pid[2] != socket.gethostname() or _alive(int(pid[1])))
+
+
 @contextmanager
 def write_lock(path: Path, what: str, wait: bool = True) -> Iterator[None]:
     """Hold the exclusive lock at `path` while writing `what`. A second writer waits, saying
     who holds it, or with `wait=False` raises LockBusy at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_exclusive(handle):
             holder = _holder(handle)
+            state = f"being written by {holder}" if _named_alive(holder) else "in use by a process reading it"
             if not wait:
-                raise LockBusy(
-                    f"{what} is being written by {holder}; wait for it to finish, or retry without --no-wait"
-                ) from None
-            log.warning("%s is being written by %s; waiting for it to finish", what, holder)
+                raise LockBusy(f"{what} is {state}; wait for it to finish, or retry without --no-wait") from None
+            log.warning("%s is %s; waiting for it to finish", what, state)
             fcntl.flock(handle, fcntl.LOCK_EX)
-        else:
-            previous = _holder(handle)
-            pid = re.match(r"pid (\d+) on (\S+)", previous)
-            if pid and pid[2] == socket.gethostname() and not _alive(int(pid[1])):
-                log.info("taking over the lock of %s: %s, which is no longer running", what, previous)
+        previous = _holder(handle)
+        if _named_alive(previous) is False and previous.startswith("pid "):
+            log.info("taking over the lock of %s: %s, which is no longer running", what, previous)
         handle.seek(0)
         handle.truncate()
         command = _command()

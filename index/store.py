@@ -129,11 +129,11 @@ class Store:
             if not free:
                 return False
             with self._guarded("reopening the index"):
+                self._collection = self._manifest = None
                 close = getattr(self.client, "close", None)
                 if close:
                     close()
                 self.client = _client(self.persist_dir, None)
-                self._collection = self._manifest = None
         return True
 
     @contextmanager
@@ -180,12 +180,17 @@ class Store:
                         "rebuild it: python -m index build DIR"
                     )
                 log.warning("index was built with %s, now using %s: rebuilding it", built_with, embedder.name)
-                self.client.delete_collection(COLLECTION)
+                generation = self.generation()
+                # The manifest goes first: chunks no record names are invisible, so a kill in
+                # between leaves an empty index, never records naming deleted chunks.
                 try:
                     self.client.delete_collection(MANIFEST)
                 except NotFoundError:
                     pass
                 self._manifest = None
+                self.client.delete_collection(COLLECTION)
+                # Running readers compare generations: the count goes on rather than restart.
+                self._record([GENERATION], [{"generation": generation + 1}])
                 existing = None
                 self.rebuilt = True
         if existing is None:
@@ -238,8 +243,12 @@ class Store:
 
     def generation(self) -> int:
         """A number that grows whenever a sync changes what is indexed (0 for a new index)."""
-        with self._guarded("reading the index generation"):
+        try:
             got = self.manifest_collection().get(ids=[GENERATION], include=["metadatas"])
+        except Exception:  # noqa: BLE001 - e.g. the collection was dropped by a rebuild: look again
+            self._manifest = self._collection = None
+            with self._guarded("reading the index generation"):
+                got = self.manifest_collection().get(ids=[GENERATION], include=["metadatas"])
         return int(got["metadatas"][0]["generation"]) if got["ids"] else 0
 
     def _record(self, ids: list[str], metadatas: list[dict[str, Any]], texts: list[str] | None = None) -> None:
@@ -320,6 +329,14 @@ class Store:
                 adopted.append((article, len(spans)))  # all chunks written before a cut
             else:
                 todo.append((article, spans))
+        leaving = set(manifest) - {p.name for p in files}
+        unnamed = any(str(manifest.get(name, {}).get("digest", ""))[:12] != key for name, key in present)
+        report.generation = self.generation()
+        if todo or adopted or leaving or unnamed:
+            # Raised before the first change too, so readers notice even if this sync is cut
+            # short after a manifest record flipped (the next sync may then find nothing to do).
+            report.generation += 1
+            self._record([GENERATION], [{"generation": report.generation}])
         if adopted:
             self._record([a.name for a, _ in adopted], [_entry(a, n) for a, n in adopted], [a.text for a, _ in adopted])
         report.chunks_written = self._write(todo, embedder, progress)
@@ -336,7 +353,6 @@ class Store:
         for start in range(0, len(stale), 5000):
             with self._guarded("deleting old chunks"):
                 self.collection().delete(ids=stale[start : start + 5000])
-        report.generation = self.generation()
         if report.added or report.changed or report.removed or stale:
             report.generation += 1
             self._record([GENERATION], [{"generation": report.generation}])

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from index.embedder import Embedder, load_embedder
-from index.store import Store, SyncReport
+from index.store import Store, StoreError, SyncReport
 
 from .answer import NOT_FOUND, Answer, extract
 from .question import QuestionError, parse_question
@@ -129,10 +129,16 @@ class Bot:
             return self._refresh()
 
     def _refresh(self) -> bool:
-        if self.store.generation() == self.retriever.generation:
+        try:
+            current: int | None = self.store.generation()
+        except StoreError:
+            current = None  # this view of the index is gone (closed, or dropped by a rebuild)
+        if current is not None and current == self.retriever.generation:
             return False
         if not self.store.reopen():
             return False
+        # An index rebuilt for another embedding model cannot be searched with this one.
+        self.store.collection(self.embedder, rebuild=False)
         self.retriever.refresh()
         log.info("index changed (generation %d): reloaded %d chunks", self.retriever.generation,
                  len(self.retriever.ids))

@@ -52,24 +52,30 @@ class HybridRetriever:
         """(Re)load the chunks and rebuild the BM25 index; call after a sync."""
         import bm25s
 
-        self.generation = self.store.generation()
-        self.ids: list[str] = []
-        self.texts: list[str] = []
-        self.metas: list[dict[str, Any]] = []
+        # Built aside and swapped in at the end, so a read that fails half-way leaves the old
+        # view whole (and the old generation, so the next question tries again).
+        generation = self.store.generation()
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
         corpus: list[list[str]] = []
         for cid, text, meta in self.store.iter_chunks():
-            self.ids.append(cid)
-            self.texts.append(text)
-            self.metas.append(meta)
+            ids.append(cid)
+            texts.append(text)
+            metas.append(meta)
             corpus.append(terms(words(searchable(meta, text))) or ["_"])
-        self.position = {cid: i for i, cid in enumerate(self.ids)}
-        self.document_frequency: dict[str, int] = defaultdict(int)
+        document_frequency: dict[str, int] = defaultdict(int)
         for doc in corpus:
             for term in set(doc):
-                self.document_frequency[term] += 1
-        self.bm25 = bm25s.BM25()
+                document_frequency[term] += 1
+        bm25 = bm25s.BM25()
         if corpus:
-            self.bm25.index(corpus, show_progress=False)
+            bm25.index(corpus, show_progress=False)
+        self.ids, self.texts, self.metas = ids, texts, metas
+        self.position = {cid: i for i, cid in enumerate(ids)}
+        self.document_frequency = document_frequency
+        self.bm25 = bm25
+        self.generation = generation
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term over chunks (0 when unseen)."""

@@ -232,3 +232,57 @@ def test_a_running_app_answers_from_an_outside_build_without_a_restart(tmp_path:
         assert BRIDGE[quote["start"]:quote["end"]] == quote["quote"]
         gone = client.predict(ASK, api_name="/ask")
         assert all(c["article"] == "riverton.txt" for c in gone["citations"]) and ANSWER not in gone["text"]
+
+
+def test_one_server_is_one_lock_however_its_address_is_written(tmp_path: Path) -> None:
+    from index.lock import lock_path
+
+    paths = {lock_path(tmp_path / "i", url, tmp_path) for url in
+             ("localhost:8000", "http://localhost:8000", "http://LOCALHOST", "http://localhost:8000/")}
+    assert len(paths) == 1 and lock_path(tmp_path / "i", "http://localhost:8001", tmp_path) not in paths
+
+
+def test_the_generation_moves_before_the_first_change(tmp_path: Path, folder: Path, embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from index import store as store_module
+
+    store = Store(tmp_path / "index")
+    store.sync(folder, embedder)
+    before = store.generation()
+    (folder / "new.txt").write_text("Berita Baru Hari Ini\n\nKota itu membuka taman baru pada hari Senin.\n", encoding="utf-8")
+    original, writes = store_module.Store._record, []
+
+    def cut_before_the_last_generation(self, ids, metadatas, texts=None):  # type: ignore[no-untyped-def]
+        if ids == [store_module.GENERATION] and writes:
+            raise store_module.StoreError("killed")  # the sync dies just before its final bump
+        writes.extend(ids)
+        return original(self, ids, metadatas, texts)
+
+    monkeypatch.setattr(store_module.Store, "_record", cut_before_the_last_generation)
+    with pytest.raises(store_module.StoreError):
+        store.sync(folder, embedder)
+    monkeypatch.undo()
+    assert "new.txt" in store.manifest() and store.generation() > before  # readers can see it moved
+    again = Store(tmp_path / "index").sync(folder, embedder)
+    assert again.unchanged == 3 and not again.added
+
+
+def test_a_reload_that_fails_half_way_keeps_the_old_view(seeds_bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from index.store import StoreError
+
+    from .conftest import ANSWER, ASK
+
+    retriever = seeds_bot.retriever
+    ids, generation = list(retriever.ids), retriever.generation
+
+    original = type(seeds_bot.store).iter_chunks
+
+    def broken(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        yield next(original(self))
+        raise StoreError("index at X failed while reading chunks (server gone)")
+
+    monkeypatch.setattr(type(seeds_bot.store), "iter_chunks", broken)
+    with pytest.raises(StoreError):
+        retriever.refresh()
+    monkeypatch.undo()
+    assert retriever.ids == ids and retriever.generation == generation
+    assert ANSWER in seeds_bot.ask(ASK).text

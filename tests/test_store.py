@@ -170,8 +170,10 @@ def test_local_model_loads_through_sentence_transformers(tiny_model_dir: Path, f
     assert tiny.mode == "model" and tiny.dim == 32
     store = Store(tmp_path / "index")
     store.sync(folder, embedder)
+    before = store.generation()
     report = Store(tmp_path / "index").sync(folder, tiny)
     assert report.rebuilt and len(report.added) == 2
+    assert report.generation > before  # running readers see the rebuild: the count goes on
     assert Store(tmp_path / "index").embed_model == tiny.name
     with pytest.raises(StoreError, match="was built with"):
         Store(tmp_path / "index").collection(embedder, rebuild=False)
