@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from pathlib import Path
 
 from .articles import ArticleError
-from .embedder import load_embedder
-from .lock import LockBusy
-from .store import Store, StoreError
+from .embedder import cache_dir, load_embedder
+from .lock import LockBusy, lock_path, write_lock
+from .store import Store, StoreError, default_persist_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,9 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request to a Chroma server
     try:
-        store = Store(args.persist_dir, url=args.chroma_url)
-        report = store.sync(args.folder, load_embedder(args.model), progress=not args.quiet,
-                            wait=not args.no_wait)
+        embedder = load_embedder(args.model)
+        persist_dir = Path(args.persist_dir) if args.persist_dir else default_persist_dir()
+        url = args.chroma_url if args.chroma_url is not None else os.environ.get("QA_CHROMA_URL") or None
+        # The lock comes before the index is opened: opening it while another writer is in the
+        # middle of a write could wait on that writer's database lock, --no-wait or not.
+        with write_lock(lock_path(persist_dir, url, cache_dir()), f"index at {url or persist_dir}",
+                        wait=not args.no_wait):
+            store = Store(persist_dir, url=url)
+            report = store.sync(args.folder, embedder, progress=not args.quiet)
     except (ArticleError, StoreError, LockBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

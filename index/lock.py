@@ -83,10 +83,23 @@ def _named_alive(holder: str) -> bool:
     return bool(pid) and (pid[2] != socket.gethostname() or _alive(int(pid[1])))
 
 
+# Locks this process holds (a flock taken twice by one process on two handles would wait on
+# itself), so a command may take the lock before it opens the index and sync inside it.
+_HELD: dict[str, int] = {}
+
+
 @contextmanager
 def write_lock(path: Path, what: str, wait: bool = True) -> Iterator[None]:
     """Hold the exclusive lock at `path` while writing `what`. A second writer waits, saying
-    who holds it, or with `wait=False` raises LockBusy at once."""
+    who holds it, or with `wait=False` raises LockBusy at once. Re-entrant in one process."""
+    key = str(path.resolve())
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+", encoding="utf-8") as handle:
         if not _try_exclusive(handle):
@@ -105,9 +118,11 @@ def write_lock(path: Path, what: str, wait: bool = True) -> Iterator[None]:
         handle.write(f"pid {os.getpid()} on {socket.gethostname()} ({command}) since "
                      f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n")
         handle.flush()
+        _HELD[key] = 1
         try:
             yield
         finally:
+            _HELD.pop(key, None)
             handle.truncate(0)  # a name left in the file means its holder died holding it
             handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
