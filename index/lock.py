@@ -110,7 +110,7 @@ def write_lock(path: Path, what: str, wait: bool = True) -> Iterator[None]:
             log.warning("%s is %s; waiting for it to finish", what, state)
             fcntl.flock(handle, fcntl.LOCK_EX)
         previous = _holder(handle)
-        if _named_alive(previous) is False and previous.startswith("pid "):
+        if previous.startswith("pid ") and not _named_alive(previous):
             log.info("taking over the lock of %s: %s, which is no longer running", what, previous)
         handle.seek(0)
         handle.truncate()

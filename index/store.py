@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .articles import Article, ArticleError, article_files, digest_of, read_article
+from .articles import FORMATS, Article, ArticleError, article_files, digest_of, read_article
 from .formats import supported
 from .chunks import chunk_spans
 from .embedder import Embedder, cache_dir
@@ -302,7 +302,7 @@ class Store:
         adopted: list[tuple[Article, int]] = []
         for path in files:
             if not supported(path):
-                report.skipped.append(f"{path.name}: not an article format; save it as .txt, .md, .html, .pdf or .docx")
+                report.skipped.append(f"{path.name}: not an article format; save it as {FORMATS}")
                 continue
             try:
                 raw = path.read_bytes()
@@ -340,7 +340,7 @@ class Store:
         if adopted:
             self._record([a.name for a, _ in adopted], [_entry(a, n) for a, n in adopted], [a.text for a, _ in adopted])
         report.chunks_written = self._write(todo, embedder, progress)
-        report.removed = sorted(set(manifest) - {p.name for p in files})
+        report.removed = sorted(leaving)
         if report.removed:
             with self._guarded("removing articles from the manifest"):
                 self.manifest_collection().delete(ids=report.removed)
