@@ -83,7 +83,7 @@ def test_follow_up_is_retrieved_with_the_question_it_leans_on(seeds_bot) -> None
                {"role": "assistant", "content": "Beijing [1]."}]
     answer = seeds_bot.ask("When was that?", history=history)
     assert answer.found and "September 2025" in answer.text
-    assert not seeds_bot.ask("When was that?").found
+    assert "September 2025" not in seeds_bot.ask("When was that?").text  # the history made the answer
 
 
 @pytest.mark.xfail(strict=True, reason="known miss: the reader was trained on questions that stand "
@@ -99,7 +99,7 @@ def test_follow_up_in_indonesian_borrows_the_earlier_question(seeds_bot) -> None
                {"role": "assistant", "content": "Di Beijing [1]."}]
     answer = seeds_bot.ask("Kapan itu?", history=history)
     assert answer.found and "September 2025" in answer.text and "tidak ada" not in answer.text
-    assert not seeds_bot.ask("Kapan itu?").found
+    assert "September 2025" not in seeds_bot.ask("Kapan itu?").text
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x01", "?!"])

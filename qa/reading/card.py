@@ -17,9 +17,28 @@ def _row(name: str, s: dict) -> str:
     return f"| {name} | " + " | ".join(str(s.get(k, "–")) for k in keys) + " |"
 
 
+def _recipe(recipe: dict) -> list[str]:
+    """How the settings were chosen, when the folder records the runs compared."""
+    if not recipe:
+        return []
+    lines = ["", f"The settings were chosen by {recipe.get('chosen_by', '?')} among these runs "
+             f"({recipe.get('device', '')}); a run lists only where it differs from the chosen one.",
+             "", "| run | settings | answerable F1 | overall F1 | unanswerable declined |",
+             "|---|---|--:|--:|--:|"]
+    for r in recipe.get("runs", []):
+        chosen = " (chosen)" if r["run"] == recipe.get("chosen") else ""
+        lines.append(f"| {r['run']}{chosen} | `{json.dumps(r['settings'])}` | {r['answerable_f1']} | "
+                     f"{r['overall_f1']} | {r['unanswerable_declined']} |")
+    if "cpu_minutes_estimate" in recipe:
+        lines += ["", f"On 2 CPU cores the same command (without `--device cuda`) takes about "
+                  f"{recipe['cpu_minutes_estimate']} minutes, estimated from {recipe.get('cpu_estimate_basis', '')}."]
+    return lines
+
+
 def write_card(folder: Path) -> Path:
     """README.md for the artefact in `folder` from its training.json and calibration.json."""
     train, calib = _load(folder / "training.json"), _load(folder / "calibration.json")
+    recipe = _load(folder / "recipe.json")
     settings = train.get("settings", {})
     valid = train.get("valid", {})
     lines = [
@@ -51,7 +70,8 @@ def write_card(folder: Path) -> Path:
         "",
         f"Settings: `{json.dumps(settings)}`.",
         f"Training questions: {train.get('train_questions', '?')}; time: {train.get('minutes', '?')} "
-        "minutes on 2 CPU cores; kept phase: " + str(train.get("phase", "?")) + ".",
+        f"minutes on {train.get('device', '2 CPU cores')}; kept phase: " + str(train.get("phase", "?")) + ".",
+        *_recipe(recipe),
         "",
         "## Scores",
         "Gold paragraph, IDK-MRC valid, after each training phase (answerable F1 always",

@@ -151,13 +151,15 @@ class Reader:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         starts: list[Any] = [None] * len(ids)
         ends: list[Any] = [None] * len(ids)
+        device = next(model.parameters()).device
         with torch.inference_mode():
             for i in range(0, len(order), self.batch_size):
                 chunk = order[i : i + self.batch_size]
                 batch = tokenizer.pad({"input_ids": [ids[j] for j in chunk]}, return_tensors="pt")
-                out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+                out = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device))
+                s_all, e_all = out.start_logits.float().cpu(), out.end_logits.float().cpu()
                 for row, j in enumerate(chunk):
-                    starts[j], ends[j] = out.start_logits[row].float(), out.end_logits[row].float()
+                    starts[j], ends[j] = s_all[row], e_all[row]
         return starts, ends
 
     def _postprocess(self, features: Any, start: list[Any], end: list[Any],
