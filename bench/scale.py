@@ -1,5 +1,6 @@
-"""Scale: synthetic corpora of growing chunk counts; build time, index size, peak memory and
-query latency for each, and how they grow per 10x.
+"""Scale: synthetic corpora of growing chunk counts; build time, time until the bot is ready
+(after the build, and on a restart over the built index), index size, peak memory and query
+latency for each, and how they grow per 10x.
 
 Each size is built and queried in a fresh worker process (`python -m bench.scale FOLDER
 INDEX QUESTIONS`), so its peak resident memory is its own."""
@@ -51,7 +52,11 @@ def worker(folder: Path, persist_dir: Path, questions: list[str]) -> dict:
     for question in questions[:WARMUP]:
         bot.ask(question)
     asked = [timed(lambda: bot.ask(q)) for q in questions]
+    # A restart over the index just built: the saved BM25 index is loaded, not rebuilt.
+    again, restart = timed(lambda: Bot.from_index(persist_dir, embedder=embedder))
     return {
+        "restart_ready_s": round(restart, 3),
+        "restart_bm25_from": "saved copy" if again.retriever.loaded_from != "chroma" else "chroma",
         "embedder_load_s": round(load, 3),
         "build_s": round(bot.report.seconds, 3),
         "bot_ready_s": round(ready - bot.report.seconds, 3),
@@ -83,7 +88,7 @@ def _measure(ctx: Context, size: int, questions: Path) -> dict:
 
 def _growth(sizes: list[dict]) -> dict[str, dict[str, float | None]]:
     """Ratios of each measure between consecutive sizes (per 10x when the sizes step by 10)."""
-    keys = ("chunks", "build_s", "bot_ready_s", "index_mb", "peak_rss_mb", "p50_s", "p95_s")
+    keys = ("chunks", "build_s", "bot_ready_s", "restart_ready_s", "index_mb", "peak_rss_mb", "p50_s", "p95_s")
     return {
         f"{big['target_chunks']}/{small['target_chunks']}":
             {k: ratio(big[k], small[k]) for k in keys}

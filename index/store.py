@@ -6,7 +6,7 @@ import itertools
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,7 +232,8 @@ class Store:
         return self._manifest
 
     def manifest(self) -> dict[str, dict[str, Any]]:
-        """Article file name -> {"digest", "chunks", "title"}: the articles fully indexed."""
+        """Article file name -> {"digest", "chunks", "title", "source", "place"}: the articles
+        fully indexed (records written before source and place were kept lack them)."""
         with self._guarded("reading the manifest"):
             got = self.manifest_collection().get(include=["metadatas"])
         return {i: m for i, m in zip(got["ids"], got["metadatas"]) if i != GENERATION}
@@ -409,6 +410,14 @@ class Store:
             if len(got["ids"]) < batch:
                 return
 
+    def chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Chunk id -> (text, metadata) for those of `ids` still in the index."""
+        if not ids:
+            return {}
+        with self._guarded("reading chunks"):
+            got = self.collection().get(ids=list(ids), include=["documents", "metadatas"])
+        return {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+
     def query(self, vector: Iterable[float], k: int) -> list[tuple[str, float]]:
         """Nearest chunks to `vector` as (id, cosine similarity); `k` at most the chunk count."""
         with self._guarded("searching"):
@@ -418,7 +427,8 @@ class Store:
 
 def _entry(article: Article, chunks: int) -> dict[str, Any]:
     """An article's manifest record."""
-    return {"digest": article.digest, "chunks": chunks, "title": article.title}
+    return {"digest": article.digest, "chunks": chunks, "title": article.title,
+            "source": article.source, "place": article.place}
 
 
 def _rows(

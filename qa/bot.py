@@ -100,7 +100,7 @@ class Bot:
 
     def articles(self) -> dict[str, str]:
         """Indexed article file name -> title."""
-        return {m["article"]: m.get("title", "") for m in self.retriever.metas if m.get("chunk_no") == 0}
+        return {name: str(m.get("title", "")) for name, m in sorted(self.store.manifest().items())}
 
     def as_retriever(self, k: int = 5) -> Any:
         """The hybrid retrieval as a llama-index `BaseRetriever` returning `k` chunk nodes."""
@@ -120,6 +120,15 @@ class Bot:
         Raises QuestionError for an empty or over-long question."""
         with self._lock:  # one question at a time: the index view may be swapped between them
             return self._ask(question, history)
+
+    def sync(self, folder: str | Path, progress: bool = False) -> SyncReport:
+        """Make the index match `folder` (only new or changed articles are embedded; removed
+        ones are dropped) and load the result for the next question. Questions asked meanwhile
+        are answered from the index as it was."""
+        report = self.store.sync(folder, self.embedder, progress=progress)
+        self.report = report
+        self.refresh()
+        return report
 
     def refresh(self) -> bool:
         """Load what another process wrote to the index, if its generation changed since this

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import shutil
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +19,8 @@ from index.embedder import OFFLINE_NAME, Embedder
 from index.store import Store, searchable
 
 from .text import terms, words
+
+log = logging.getLogger(__name__)
 
 # Weight of the dense side when the embedding is the subword last resort (BM25 weighs 1); a
 # real encoder, hub or packaged, weighs as much as BM25.
@@ -49,38 +56,14 @@ class HybridRetriever:
         self.refresh()
 
     def refresh(self) -> None:
-        """(Re)load the chunks and rebuild the BM25 index; call after a sync."""
-        import bm25s
-
+        """(Re)load the chunk ids and the BM25 index of the index's current generation; call
+        after a sync. Loaded from the saved copy when there is one (see LexicalIndex)."""
         # Built aside and swapped in at the end, so a read that fails half-way leaves the old
         # view whole (and the old generation, so the next question tries again).
-        generation = self.store.generation()
-        ids: list[str] = []
-        texts: list[str] = []
-        metas: list[dict[str, Any]] = []
-        corpus: list[list[str]] = []
-        for cid, text, meta in self.store.iter_chunks():
-            ids.append(cid)
-            texts.append(text)
-            metas.append(meta)
-            corpus.append(terms(words(searchable(meta, text))) or ["_"])
-        document_frequency: dict[str, int] = defaultdict(int)
-        for doc in corpus:
-            for term in set(doc):
-                document_frequency[term] += 1
-        bm25 = bm25s.BM25()
-        if corpus:
-            bm25.index(corpus, show_progress=False)
-        self.ids, self.texts, self.metas = ids, texts, metas
-        self.position = {cid: i for i, cid in enumerate(ids)}
-        self.document_frequency = document_frequency
-        self.bm25 = bm25
-        self.generation = generation
-
-    def idf(self, term: str) -> float:
-        """Inverse document frequency of a stemmed term over chunks (0 when unseen)."""
-        df = self.document_frequency.get(term, 0)
-        return float(np.log(1 + (len(self.ids) - df + 0.5) / (df + 0.5))) if df else 0.0
+        lexical = LexicalIndex.for_store(self.store)
+        self.ids, self.bm25, self.generation = lexical.ids, lexical.bm25, lexical.generation
+        self.position = {cid: i for i, cid in enumerate(self.ids)}
+        self.loaded_from = lexical.loaded_from
 
     def _bm25(self, groups: Sequence[Sequence[str]], k: int) -> list[tuple[int, float]]:
         """BM25 where each question word counts once: its best-scoring form or translation."""
@@ -125,4 +108,99 @@ class HybridRetriever:
                 fused[i] += weight * (score - low) / ((top - low) or 1.0)
         best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
         self.timings["fusion"] = time.perf_counter() - t
-        return [Chunk(self.ids[i], self.texts[i], self.metas[i], fused[i], ranks[i]) for i in best]
+        t = time.perf_counter()
+        found = self.store.chunks([self.ids[i] for i in best])
+        self.timings["fetch"] = time.perf_counter() - t
+        return [Chunk(self.ids[i], *found[self.ids[i]], fused[i], ranks[i]) for i in best if self.ids[i] in found]
+
+
+class LexicalIndex:
+    """The BM25 side of an index generation: chunk ids (in BM25 row order) and the bm25s index
+    over their stemmed text, saved beside the index so a restart need not read every chunk back
+    from Chroma.
+
+    The saved copy lives in `<index folder>.bm25/` (for a server, beside its lock file in
+    QA_CACHE_DIR) under a key of the collection's id, the generation and this format's version.
+    It is written only from a settled index: no writer held the lock when the chunks were read
+    and the generation had not moved by the end, so a sync in progress or one that was killed
+    half-way is never saved as if it were whole. Any failure to load or save it is logged and
+    the index is read from Chroma as before."""
+
+    FORMAT = "1"
+
+    def __init__(self, ids: list[str], bm25: Any, generation: int, loaded_from: str) -> None:
+        self.ids, self.bm25, self.generation, self.loaded_from = ids, bm25, generation, loaded_from
+
+    @staticmethod
+    def folder(store: Store) -> Path:
+        return store.lock_path.with_suffix(".bm25")
+
+    @classmethod
+    def for_store(cls, store: Store) -> LexicalIndex:
+        from index.lock import read_lock
+
+        generation = store.generation()
+        key = {"format": cls.FORMAT, "collection": str(store.collection().id), "generation": generation}
+        name = f"g{generation}-{key['collection'][:12]}"
+        saved = cls._load(cls.folder(store) / name, key)
+        if saved is not None:
+            return saved
+        with read_lock(store.lock_path) as settled:
+            pass  # a probe: is a writer at work right now?
+        ids, corpus = [], []
+        for cid, text, meta in store.iter_chunks():
+            ids.append(cid)
+            corpus.append(terms(words(searchable(meta, text))) or ["_"])
+        built = cls(ids, _bm25(corpus), generation, "chroma")
+        if settled and store.generation() == generation:
+            built._save(cls.folder(store), name, key)
+        return built
+
+    @classmethod
+    def _load(cls, path: Path, key: dict[str, Any]) -> LexicalIndex | None:
+        import bm25s
+
+        try:
+            if json.loads((path / "key.json").read_text(encoding="utf-8")) != key:
+                return None
+            ids = json.loads((path / "ids.json").read_text(encoding="utf-8"))
+            bm25 = bm25s.BM25.load(str(path / "bm25"), mmap=True) if ids else bm25s.BM25()
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - a damaged copy is rebuilt, not fatal
+            log.warning("saved BM25 index %s could not be read (%s); rebuilding it", path, exc)
+            return None
+        return cls(ids, bm25, key["generation"], str(path))
+
+    def _save(self, root: Path, name: str, key: dict[str, Any]) -> None:
+        tmp = root / f".{name}.{os.getpid()}.tmp"
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+            if self.ids:
+                self.bm25.save(str(tmp / "bm25"))
+            (tmp / "key.json").write_text(json.dumps(key), encoding="utf-8")
+            target = root / name
+            if target.exists() and self._load(target, key) is None:
+                shutil.rmtree(target, ignore_errors=True)  # a damaged copy of this generation
+            try:
+                tmp.rename(target)
+            except OSError:  # another process saved the same generation first
+                shutil.rmtree(tmp, ignore_errors=True)
+            for old in root.iterdir():  # earlier generations, and leftovers of killed saves
+                stale = old.name.endswith(".tmp") and time.time() - old.stat().st_mtime > 3600
+                if (old.name.startswith("g") and old.name != name) or stale:
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            log.warning("BM25 index not saved to %s (%s); the next start reads the chunks again", root, exc)
+
+
+def _bm25(corpus: list[list[str]]) -> Any:
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    if corpus:
+        bm25.index(corpus, show_progress=False)
+    return bm25
