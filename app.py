@@ -3,25 +3,35 @@
     python app.py [--host HOST] [--port PORT] [--articles DIR] [--persist-dir DIR]
 
 Settings also come from QA_HOST, QA_PORT, QA_ARTICLES, QA_PERSIST_DIR, QA_QUEUE_SIZE (requests
-that may wait; more are told the queue is full) and, for basic auth, QA_AUTH=user:pass. An
-index build run while the app serves is picked up by the next question. All answering happens in qa.Bot; this module only formats and wires.
+that may wait; more are told the queue is full), QA_MAX_UPLOAD_MB (largest upload),
+QA_WATCH_SECONDS (how often the articles folder is checked for outside changes; 0 turns it off)
+and, for basic auth, QA_AUTH=user:pass. An index build run while the app serves is picked up
+by the next question. All answering happens in qa.Bot and file handling in qa.library; this
+module only formats and wires.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import json
 import logging
 import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import gradio as gr
 
+from index.articles import FORMATS
+from index.formats import SUPPORTED
+from index.lock import LockBusy
 from qa import Answer, ArticleError, Bot, Citation, EmbedderError, QuestionError, ReaderError, StoreError
+from qa.library import ArticleFolder, LibraryError, max_upload_bytes
 
 log = logging.getLogger("app")
 
@@ -37,13 +47,18 @@ FAILED = "Sorry, something went wrong while answering. Please try again or rephr
 SHOWN_QUESTION_CHARS = 1000
 HEADER_TITLES = 10
 # Shown while the answer is being worked out.
-THINKING = "…"
+THINKING = "Searching the articles…"
+# How often the articles folder is checked for files added, changed or removed outside the page.
+WATCH_SECONDS = 5.0
 # Requests waiting at most, over all endpoints (QA_QUEUE_SIZE): beyond it a client is told at
 # once that the queue is full and to retry, instead of waiting without end.
 QUEUE_SIZE = 64
 
-# Marks the Sources block so it can be cut from the history sent back to the bot.
-_SOURCES = re.compile(r'<details class="sources">.*?</details>', re.DOTALL)
+# Marks the Sources block and the tools line so they can be cut from the history sent back to
+# the bot; any other tag (the citation links) is dropped, keeping its text.
+_SOURCES = re.compile(r'<details class="sources"[^>]*>.*?</details>', re.DOTALL)
+_TOOLS = re.compile(r'<div class="tools">.*?</div>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 # Gradio's bundled Source Sans Pro SemiBold (600) holds only a few glyphs, so bold text came
@@ -60,8 +75,83 @@ CSS = """
 .chatbot .sources .source blockquote { margin: 0.25em 0 0 0 !important; }
 /* Dark text on the yellow in either theme: a light theme's text colour would do, a dark
    theme's near-white would not (contrast 1.1:1). */
-.chatbot .sources mark { background: #fde68a; color: #1f2937; padding: 0 0.1em; }
+.chatbot .sources mark, #viewer mark.span { background: #fde68a; color: #1f2937; padding: 0 0.1em; }
+#viewer mark.passage { background: #dbeafe; color: #1f2937; }
+/* Links in the chat: underlined, and in a colour readable on either theme's background. */
+.chatbot a.cite, .chatbot a.open, .chatbot a.copy-plain { color: #2563eb; text-decoration: underline; cursor: pointer; }
+.dark .chatbot a.cite, .dark .chatbot a.open, .dark .chatbot a.copy-plain { color: #93c5fd; }
+.chatbot .tools { margin-top: 0.4em; font-size: 0.9em; }
+#viewer .article-text { white-space: pre-wrap; max-height: 60vh; overflow-y: auto; line-height: 1.5; }
+#viewer .close-viewer { float: right; cursor: pointer; }
+#articles-list table { width: 100%; font-size: 0.92em; }
+#articles-list td, #articles-list th { padding: 0.25em 0.4em; vertical-align: top; }
+#articles-list .file { opacity: 0.7; font-size: 0.85em; }
+/* Controls the page's script drives, not people. */
+.offscreen { position: absolute !important; left: -10000px !important; width: 1px !important; height: 1px !important; overflow: hidden !important; }
+@media (max-width: 720px) {
+  /* On a phone the viewer opens over the chat, and closes with its button. */
+  #viewer.open { position: fixed; inset: 0; z-index: 1000; overflow-y: auto; padding: 1em;
+                 background: var(--body-background-fill); }
+  #viewer .article-text { max-height: none; }
+  .chatbot .message { max-width: 100% !important; }
+}
 """
+# The page's own script: a click on [n] (or a source's title) opens the cited article in the
+# viewer, scrolled to the passage; "Copy" puts plain text on the clipboard; on a phone the
+# articles panel starts folded so the chat fills the first screen.
+HEAD = """
+<script>
+(() => {
+  const send = (payload) => {
+    const box = document.querySelector('#cite-box textarea, #cite-box input');
+    const button = document.querySelector('#cite-button');
+    if (!box || !button) return;
+    box.value = payload;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    setTimeout(() => button.click(), 30);
+  };
+  document.addEventListener('click', (event) => {
+    const cite = event.target.closest('a.cite, a.open');
+    if (cite) {
+      event.preventDefault(); event.stopPropagation();
+      send(decodeURIComponent(cite.getAttribute('href').slice('#cite='.length)));
+      return;
+    }
+    const copy = event.target.closest('a.copy-plain');
+    if (copy) {
+      event.preventDefault(); event.stopPropagation();
+      const text = decodeURIComponent(copy.getAttribute('href').slice('#copy='.length));
+      navigator.clipboard.writeText(text).then(() => {
+        copy.textContent = 'Copied'; setTimeout(() => { copy.textContent = 'Copy'; }, 1500);
+      });
+      return;
+    }
+    if (event.target.closest('#viewer .close-viewer')) {
+      event.preventDefault();
+      document.querySelector('#viewer')?.classList.remove('open');
+    }
+  }, true);
+  window.addEventListener('load', () => {
+    if (window.innerWidth > 720) return;
+    const fold = () => {
+      const label = document.querySelector('#articles-panel > button, #articles-panel .label-wrap');
+      if (!label) { setTimeout(fold, 200); return; }
+      if (document.querySelector('#articles-panel #articles-list')) label.click();
+    };
+    fold();
+  });
+})();
+</script>
+"""
+# Run after the viewer is filled: show it (over the chat on a phone) and scroll to the span.
+SHOW_VIEWER_JS = """() => {
+  const viewer = document.querySelector('#viewer');
+  if (!viewer) return;
+  viewer.classList.add('open');
+  const target = viewer.querySelector('mark.span') || viewer.querySelector('mark.passage');
+  if (target) { target.scrollIntoView({ block: 'center' }); }
+  if (window.innerWidth > 720) { viewer.scrollIntoView({ block: 'nearest' }); }
+}"""
 
 
 class Turns:
@@ -98,6 +188,7 @@ class Turns:
                 self._cond.notify_all()
 
 
+
 def highlighted_quote(citation: Citation) -> str:
     """The quote, HTML-escaped, with the answer span wrapped in <mark> when it has one."""
     quote = citation.quote
@@ -113,22 +204,61 @@ def highlighted_quote(citation: Citation) -> str:
     ))
 
 
+def cite_payload(c: Citation) -> str:
+    """What a citation link carries to the viewer: the article and the offsets to mark."""
+    return json.dumps({"article": c.article, "start": c.start, "end": c.end,
+                       "span_start": c.span_start, "span_end": c.span_end})
+
+
+def _cite_link(n: int, c: Citation, label: str | None = None, cls: str = "cite") -> str:
+    # The payload rides in the link's fragment: the chat's sanitiser drops data-* attributes.
+    return (f'<a class="{cls}" href="#cite={quote(cite_payload(c), safe="")}" '
+            f'title="Open [{n}] in the article">{label or f"[{n}]"}</a>')
+
+
 def sources_html(citations: Sequence[Citation]) -> str:
-    """A collapsed <details> block: per citation its [n], title, file name and quote.
+    """An open <details> block: per citation its [n], title (a link that opens the article in
+    the viewer), file name and quote with the answer span marked.
 
     Kept on one line so the chat's Markdown renderer passes it through as a single HTML block.
     """
     items = "".join(
-        f'<div class="source"><strong>[{n}]</strong> {html.escape(c.title)} '
+        f'<div class="source"><strong>[{n}]</strong> {_cite_link(n, c, html.escape(c.title or c.article), "open")} '
         f'<span class="file">({html.escape(c.article)})</span>'
         f"<blockquote>{highlighted_quote(c)}</blockquote></div>"
         for n, c in enumerate(citations, 1)
     )
-    return f'<details class="sources"><summary>Sources</summary>{items}</details>'
+    return f'<details class="sources" open><summary>Sources</summary>{items}</details>'
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer text, HTML-escaped, with each [n] a link that opens citation n."""
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return _cite_link(n, answer.citations[n - 1]) if 1 <= n <= len(answer.citations) else match.group(0)
+
+    return re.sub(r"\[(\d+)\]", link, html.escape(answer.text))
+
+
+def copy_text(answer: Answer) -> str:
+    """The answer as plain text for the clipboard: the answer, then its numbered sources with
+    file, character offsets and quote."""
+    lines = [answer.text]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for n, c in enumerate(answer.citations, 1):
+            title = f"{c.title} " if c.title and c.title not in (c.article, Path(c.article).stem) else ""
+            lines.append(f"[{n}] {title}({c.article}, characters {c.start}-{c.end}): \u201c{c.quote}\u201d")
+    return "\n".join(lines)
+
+
+def tools_html(answer: Answer) -> str:
+    return (f'<div class="tools"><a class="copy-plain" title="Copy the answer and its sources as plain text" '
+            f'href="#copy={quote(copy_text(answer), safe="")}">Copy</a></div>')
 
 
 def reply_parts(bot: Bot, question: str, history: list[dict[str, str]], turns: Turns | None = None) -> tuple[str, str]:
-    """(answer text, sources HTML) for the chat, both safe to render; never raises."""
+    """(answer HTML, sources and tools HTML) for the chat, both safe to render; never raises."""
     try:
         with turns.turn("chat") if turns else nullcontext():
             answer: Answer = bot.ask(question, history=history)
@@ -138,7 +268,7 @@ def reply_parts(bot: Bot, question: str, history: list[dict[str, str]], turns: T
         log.exception("answering failed for question %r", question[:200])
         return FAILED, ""
     sources = sources_html(answer.citations) if answer.found and answer.citations else ""
-    return html.escape(answer.text), sources
+    return answer_html(answer), sources + tools_html(answer)
 
 
 def shown_question(message: str) -> str:
@@ -161,13 +291,15 @@ def message_text(content: Any) -> str:
 
 
 def plain_history(messages: Sequence[dict[str, Any]] | None) -> list[dict[str, str]]:
-    """The chat as the bot reads it: user and assistant turns as plain text, no Sources block."""
+    """The chat as the bot reads it: user and assistant turns as plain text, without the
+    Sources block, the Copy link or any markup."""
     plain = []
     for message in messages or ():
         if not isinstance(message, dict):
             continue
         role = message.get("role")
-        text = html.unescape(_SOURCES.sub("", message_text(message.get("content")))).strip()
+        content = _TOOLS.sub("", _SOURCES.sub("", message_text(message.get("content"))))
+        text = " ".join(html.unescape(_TAG.sub("", content)).split())
         if role in ("user", "assistant") and text:
             plain.append({"role": role, "content": text})
     return plain
@@ -206,34 +338,151 @@ def markdown_text(text: str) -> str:
     return re.sub(r"[\\`*_{}\[\]()#+\-.!|~>]", lambda m: f"&#{ord(m.group())};", html.escape(text, quote=True))
 
 
-def header_markdown(bot: Bot, refresh: bool = False) -> str:
-    """The page header: what is indexed, the embedding in use, and a notice when offline."""
-    if refresh:
-        bot.refresh()
-    articles = bot.articles()
-    count = f"{len(articles)} indexed article{'s' * (len(articles) != 1)}"
-    lines = [
+def header_markdown() -> str:
+    """The page header: what the page does."""
+    return "\n".join([
         "# Ask the news",
         "Short answers in English or Indonesian, with numbered sources that quote the articles "
-        "word for word.",
-        "",
-        f"**{count}** · embedding: {bot.embedding_mode} ({html.escape(bot.embedder.name)})"
-        f" · reader: {html.escape(bot.reader.spec or 'newsqa-reader')}",
-        "",
-    ]
-    for name, title in sorted(articles.items())[:HEADER_TITLES]:
-        lines.append(f"- {markdown_text(title or name)} (<code>{markdown_text(name)}</code>)")
-    if len(articles) > HEADER_TITLES:
-        lines.append(f"- … and {len(articles) - HEADER_TITLES} more")
+        "word for word. Click a [n] to read the passage in its article.",
+    ])
+
+
+def notices_markdown(bot: Bot) -> str:
+    """What is indexed and with what; the offline notice when the model could not be had."""
+    lines = [f"Embedding: {bot.embedding_mode} ({html.escape(bot.embedder.name)}) · reader: "
+             f"{html.escape(bot.reader.spec or 'newsqa-reader')}"]
     if bot.embedding_mode == "offline":
         lines += ["", f"> **Offline mode:** {html.escape(bot.embedder.reason or 'no model')}; "
                       f"searching with {html.escape(bot.embedder.name)} instead."]
     return "\n".join(lines)
 
 
-def build_app(bot: Bot) -> gr.Blocks:
-    """The chat page around `bot`, with the /chat and /ask API endpoints."""
+def articles_html(bot: Bot) -> str:
+    """The indexed articles as a table: title, source and place, chunks, file name."""
+    manifest = sorted(bot.store.manifest().items(), key=lambda kv: (str(kv[1].get("title") or kv[0]).lower(), kv[0]))
+    rows = "".join(
+        "<tr><td>{title}<div class=\"file\">{file}</div></td><td>{where}</td><td>{chunks}</td></tr>".format(
+            title=html.escape(str(m.get("title") or n)), file=html.escape(n),
+            where=html.escape(" · ".join(str(m[k]) for k in ("source", "place") if m.get(k))) or "–",
+            chunks=int(m.get("chunks", 0)))
+        for n, m in manifest
+    )
+    count = f"{len(manifest)} indexed article{'s' * (len(manifest) != 1)}"
+    return (f'<p><strong>{count}</strong></p><table><thead><tr><th>Article</th><th>Source · place</th>'
+            f'<th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def viewer_html(bot: Bot, payload: str) -> str:
+    """The cited article, its text escaped, the cited passage marked and the answer span marked
+    inside it; a one-line notice when the article is gone or the link is malformed."""
+    try:
+        cite = json.loads(payload)
+        name, start, end = str(cite["article"]), int(cite["start"]), int(cite["end"])
+        span = (cite.get("span_start"), cite.get("span_end"))
+    except (ValueError, KeyError, TypeError):
+        return '<p>That citation could not be read; ask the question again.</p>'
+    text = bot.store.article_text(name)
+    if text is None:
+        return (f'<p><strong>{html.escape(name)}</strong> is no longer indexed; ask again to get '
+                'sources from the articles indexed now.</p>')
+    title = str(bot.store.manifest().get(name, {}).get("title") or name)
+    if not 0 <= start < end <= len(text):
+        start = end = 0
+    cuts = sorted({0, start, end, len(text)} | ({int(span[0]), int(span[1])} if None not in span
+                                                 and start <= int(span[0]) < int(span[1]) <= end else set()))
+    parts = []
+    for a, b in zip(cuts, cuts[1:]):
+        piece = html.escape(text[a:b])
+        if None not in span and int(span[0]) <= a and b <= int(span[1]):
+            piece = f'<mark class="span">{piece}</mark>'
+        parts.append((a, b, piece))
+    body = "".join(f'<mark class="passage">{piece}</mark>' if start <= a and b <= end and start < end else piece
+                   for a, b, piece in parts)
+    return (f'<a class="close-viewer" href="#close" title="Close">✕ Close</a>'
+            f'<h3>{html.escape(title)}</h3><div class="file">{html.escape(name)} · characters {start}–{end}</div>'
+            f'<div class="article-text">{body}</div>')
+
+
+def sync_summary(report: Any) -> str:
+    lines = [f"Index updated: {html.escape(report.summary())}."]
+    lines += [f"- Skipped {html.escape(line)}" for line in report.skipped]
+    return "\n".join(lines)
+
+
+class Library:
+    """The articles folder behind the page: uploads, removals, re-syncs and a watcher for
+    changes made outside the page, one sync at a time."""
+
+    def __init__(self, bot: Bot, folder: Path | str | None, watch_seconds: float = 0.0) -> None:
+        self.bot = bot
+        self.folder = ArticleFolder(folder) if folder else None
+        self._lock = threading.RLock()  # one change to the folder and its sync at a time
+        self._seen = self.folder.signature() if self.folder else ()
+        self._stop = threading.Event()
+        if self.folder and watch_seconds > 0:
+            threading.Thread(target=self._watch, args=(watch_seconds,), daemon=True, name="watch").start()
+
+    def sync(self, progress: bool = False) -> str:
+        """Sync the index with the folder now; the summary line, or why not."""
+        if not self.folder:
+            return "This page has no articles folder to sync."
+        with self._lock:
+            self._seen = self.folder.signature()
+            try:
+                return sync_summary(self.bot.sync(self.folder.path, progress=progress))
+            except (ArticleError, StoreError, LockBusy) as err:
+                return f"Not synced: {html.escape(str(err))}."
+
+    def add(self, paths: Sequence[str], progress: bool = False) -> str:
+        if not self.folder:
+            return "This page has no articles folder to add to."
+        with self._lock:  # the watcher must not sync half of an upload
+            return self._add(paths, progress)
+
+    def _add(self, paths: Sequence[str], progress: bool) -> str:
+        assert self.folder is not None
+        lines = []
+        added = 0
+        for path in paths:
+            try:
+                got = self.folder.add(path)
+                lines.append(f"- Added {html.escape(got.name)}: {html.escape(got.title)}")
+                added += 1
+            except LibraryError as err:
+                lines.append(f"- Not added: {html.escape(str(err))}")
+        if added:
+            lines.insert(0, self.sync(progress))
+        return "\n".join(lines)
+
+    def remove(self, name: str | None) -> str:
+        if not self.folder or not name:
+            return ""
+        with self._lock:
+            try:
+                self.folder.remove(name)
+            except LibraryError as err:
+                return f"Not removed: {html.escape(str(err))}."
+            return f"Removed {html.escape(name)}. " + self.sync()
+
+    def names(self) -> list[str]:
+        return sorted(self.bot.store.manifest())
+
+    def _watch(self, seconds: float) -> None:
+        while not self._stop.wait(seconds):
+            try:
+                with self._lock:
+                    if self.folder and self.folder.signature() != self._seen:
+                        log.info("articles folder changed: %s", self.sync())
+            except Exception:  # noqa: BLE001 - the watcher must outlive one failed sync
+                log.exception("syncing the articles folder failed")
+
+
+def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float = 0.0) -> gr.Blocks:
+    """The chat page around `bot`, with the /chat and /ask API endpoints, and, given the
+    `articles` folder, the panel that adds and removes articles (watched every
+    `watch_seconds` for outside changes when > 0)."""
     turns = Turns()
+    library = Library(bot, articles, watch_seconds)
 
     def chat(message: str, history: list[dict[str, Any]]) -> Iterator[list[dict]]:
         """Answer `message` after the chat `history`, streaming the updated chat."""
@@ -245,15 +494,58 @@ def build_app(bot: Bot) -> gr.Blocks:
         with an "error" field for a question that cannot be asked."""
         return ask_json(bot, question, history, turns)
 
+    def panel(status: str = "") -> tuple[str, Any, str]:
+        return articles_html(bot), gr.update(choices=library.names(), value=None), status
+
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple:
+        status = library.add(files or [], progress=True) if files else ""
+        return (*panel(status), None)
+
+    def resync(progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple:
+        return panel(library.sync(progress=True))
+
+    def remove(name: str | None) -> tuple:
+        return panel(library.remove(name)) if name else panel("")
+
+    def tick(seen: int) -> tuple:
+        """Redraw the list when the index changed since this page last drew it."""
+        bot.refresh()
+        generation = bot.retriever.generation
+        if generation == seen:
+            return gr.skip(), gr.skip(), gr.skip(), seen
+        return (*panel(gr.skip()), generation)
+
     with gr.Blocks(title="Ask the news", analytics_enabled=False) as app:
-        # Built on every page load, so articles indexed by an outside build are listed.
-        gr.Markdown(lambda: header_markdown(bot, refresh=True))
-        chatbot = gr.Chatbot(label="Chat", height=520, buttons=["copy"], feedback_options=None)
-        textbox = gr.Textbox(
-            placeholder="Ask about the articles, e.g. Where did Xi and Putin last meet?",
-            show_label=False, submit_btn=True, autofocus=True,
-        )
-        examples = gr.Examples(EXAMPLES, inputs=textbox, label="Examples", preload=False)
+        seen = gr.State(-1)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=340):
+                gr.Markdown(header_markdown())
+                chatbot = gr.Chatbot(label="Chat", show_label=False, height="65vh", buttons=[],
+                                     feedback_options=None, elem_id="chat")
+                textbox = gr.Textbox(
+                    placeholder="Ask about the articles, e.g. Where did Xi and Putin last meet?",
+                    show_label=False, submit_btn=True, autofocus=True,
+                )
+                examples = gr.Examples(EXAMPLES, inputs=textbox, label="Examples", preload=False)
+            with gr.Column(scale=2, min_width=300):
+                viewer = gr.HTML("<p>Click a [n] in an answer to read the passage in its article.</p>",
+                                 elem_id="viewer", label="Article")
+                with gr.Accordion("Articles", open=True, elem_id="articles-panel"):
+                    listing = gr.HTML(lambda: articles_html(bot), elem_id="articles-list")
+                    if library.folder:
+                        files = gr.File(label=f"Add articles ({FORMATS}, up to {max_upload_bytes() / 2**20:.0f} MB each)",
+                                        file_count="multiple", file_types=sorted(SUPPORTED), elem_id="upload")
+                        status = gr.Markdown(elem_id="library-status")
+                        with gr.Row():
+                            choice = gr.Dropdown(label="Remove an article", choices=library.names(), value=None,
+                                                 elem_id="remove-choice", scale=3)
+                            remove_button = gr.Button("Remove", variant="stop", elem_id="remove-button", scale=1)
+                        resync_button = gr.Button("Re-sync the folder", elem_id="resync-button")
+                    gr.Markdown(lambda: notices_markdown(bot), elem_id="notices")
+        cite_box = gr.Textbox(elem_id="cite-box", elem_classes="offscreen", show_label=False, container=False)
+        cite_button = gr.Button("open", elem_id="cite-button", elem_classes="offscreen")
+        cite_button.click(lambda payload: viewer_html(bot, payload), cite_box, viewer, queue=False,
+                          api_visibility="undocumented").then(None, js=SHOW_VIEWER_JS)
         # The chat and the API queue apart, so /ask never waits behind chat traffic; the bot
         # itself answers one question at a time (Bot.ask holds a lock for its few hundred ms).
         limits = {"concurrency_id": "chat", "concurrency_limit": 2}
@@ -264,8 +556,23 @@ def build_app(bot: Bot) -> gr.Blocks:
             chat, [textbox, chatbot], chatbot, api_visibility="undocumented", **limits
         ).then(lambda: "", None, textbox, queue=False, api_visibility="undocumented")
         gr.api(ask, api_name="ask", concurrency_id="ask", concurrency_limit=2)
+        if library.folder:
+            outputs = [listing, choice, status]
+            # Writes to the index go one at a time through one queue.
+            writes = {"concurrency_id": "library", "concurrency_limit": 1, "api_visibility": "undocumented"}
+            files.upload(upload, files, [*outputs, files], **writes)
+            remove_button.click(remove, choice, outputs, js="(name) => (name && confirm(`Remove ${name} from the index?`)) ? name : null",
+                                **writes)
+            resync_button.click(resync, None, outputs, **writes)
+            gr.Timer(max(1.0, watch_seconds or WATCH_SECONDS)).tick(
+                tick, seen, [*outputs, seen], queue=False, api_visibility="undocumented")
     app.queue(max_size=int(os.environ.get("QA_QUEUE_SIZE") or QUEUE_SIZE))
     return app
+
+
+def launch_options() -> dict[str, Any]:
+    """What launch() needs besides the address: the look, the page's script and the upload limit."""
+    return {"theme": THEME, "css": CSS, "head": HEAD, "max_file_size": max_upload_bytes()}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -310,8 +617,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ArticleError, EmbedderError, StoreError, ReaderError) as err:
         raise SystemExit(f"error: {err}") from None
     log.info("index: %s", bot.report.summary() if bot.report else "not synced")
-    build_app(bot).launch(
-        server_name=args.host, server_port=args.port, auth=auth, theme=THEME, css=CSS
+    watch = float(os.environ.get("QA_WATCH_SECONDS") or WATCH_SECONDS)
+    build_app(bot, args.articles, watch).launch(
+        server_name=args.host, server_port=args.port, auth=auth, **launch_options()
     )
 
 

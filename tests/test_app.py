@@ -4,6 +4,7 @@ HTML it builds for sources and history."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,8 @@ def test_chat_endpoint_streams_the_answer_then_its_sources(client: Client) -> No
     chat = job.result()
     reply = last_reply(chat)
     assert ANSWER in reply and "[1]" in reply
-    assert '<details class="sources"><summary>Sources</summary>' in reply
+    assert '<details class="sources" open><summary>Sources</summary>' in reply
+    assert '<a class="cite" href="#cite=' in reply and '<a class="copy-plain"' in reply
     assert CALL_ARTICLE in reply
     assert f"<mark>{ANSWER}</mark>" in reply
     streamed = [last_reply(update) for update in job.outputs() if update[-1]["role"] == "assistant"]
@@ -122,12 +124,13 @@ def test_sources_escape_article_text_and_mark_the_span() -> None:
 def test_history_for_the_bot_is_plain_text_without_sources() -> None:
     chat = [
         {"role": "user", "content": [{"type": "text", "text": "Is 1 &lt; 2?"}]},
-        {"role": "assistant", "content": "Yes [1].\n\n" + app.sources_html([])},
+        {"role": "assistant", "content": 'Yes <a class="cite" href="#cite=x">[1]</a> &amp; no.\n\n'
+         + app.sources_html([]) + '<div class="tools"><a class="copy-plain" href="#copy=Yes">Copy</a></div>'},
         {"role": "system", "content": "ignored"},
     ]
     assert app.plain_history(chat) == [
         {"role": "user", "content": "Is 1 < 2?"},
-        {"role": "assistant", "content": "Yes [1]."},
+        {"role": "assistant", "content": "Yes [1] & no."},
     ]
 
 
@@ -166,3 +169,64 @@ def test_ask_goes_first_but_a_waiting_chat_message_gets_its_turn() -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert order == ["ask", "ask", "ask", "chat", "ask", "ask"]
+
+
+def _answer() -> Any:
+    from qa import Answer
+
+    quote = "Kata <b>Xi</b>: 1 jam 25 menit."
+    first = Citation(article="a&b.txt", quote=quote, start=10, end=10 + len(quote), title="Judul <i>",
+                     score=0.9, span_start=10 + quote.index("1 jam"), span_end=10 + quote.index("."))
+    second = Citation(article="b.txt", quote="Lain.", start=0, end=5, title="b", score=0.5)
+    return Answer("1 jam 25 menit [1]. See also [2] and [3].", True, [first, second], value="1 jam 25 menit")
+
+
+def test_each_marker_is_a_link_to_its_citation() -> None:
+    import json
+    from urllib.parse import unquote
+
+    shown = app.answer_html(_answer())
+    links = re.findall(r'<a class="cite" href="#cite=([^"]+)"[^>]*>\[(\d)\]</a>', shown)
+    assert [n for _, n in links] == ["1", "2"] and "[3]" in shown  # no citation 3: left as text
+    first = json.loads(unquote(links[0][0]))
+    assert first == {"article": "a&b.txt", "start": 10, "end": 41, "span_start": 26, "span_end": 40}
+
+
+def test_copy_text_is_plain_with_files_offsets_and_quotes() -> None:
+    text = app.copy_text(_answer())
+    assert text.splitlines() == [
+        "1 jam 25 menit [1]. See also [2] and [3].", "", "Sources:",
+        "[1] Judul <i> (a&b.txt, characters 10-41): \u201cKata <b>Xi</b>: 1 jam 25 menit.\u201d",
+        "[2] (b.txt, characters 0-5): \u201cLain.\u201d",
+    ]
+    tools = app.tools_html(_answer())
+    assert "\n" not in tools and "<b>" not in tools and "&" not in tools.split("href=")[1].split('"')[1]
+
+
+class _ViewerBot:
+    class store:  # noqa: N801 - stands in for Store's two reads
+        @staticmethod
+        def article_text(name: str) -> str | None:
+            return "Awal <b>. Kata Xi: 1 jam 25 menit. Akhir." if name == "a.txt" else None
+
+        @staticmethod
+        def manifest() -> dict:
+            return {"a.txt": {"title": "Judul & <i>"}}
+
+
+def test_the_viewer_marks_the_passage_and_the_span_and_escapes_the_rest() -> None:
+    import json
+
+    text = _ViewerBot.store.article_text("a.txt")
+    start, end = text.index("Kata"), text.index(" Akhir")
+    payload = json.dumps({"article": "a.txt", "start": start, "end": end,
+                          "span_start": text.index("1 jam"), "span_end": text.index(". Akhir")})
+    shown = app.viewer_html(_ViewerBot(), payload)
+    assert ('Awal &lt;b&gt;. <mark class="passage">Kata Xi: </mark><mark class="passage"><mark class="span">'
+            '1 jam 25 menit</mark></mark><mark class="passage">.</mark> Akhir.') in shown
+    assert "Judul &amp; &lt;i&gt;" in shown and f"characters {start}\u2013{end}" in shown
+    gone = app.viewer_html(_ViewerBot(), json.dumps({"article": "x.txt", "start": 0, "end": 1}))
+    assert "no longer indexed" in gone and "x.txt" in gone
+    assert "could not be read" in app.viewer_html(_ViewerBot(), "{not json")
+    out_of_range = app.viewer_html(_ViewerBot(), json.dumps({"article": "a.txt", "start": 5, "end": 999}))
+    assert "<mark" not in out_of_range
