@@ -121,9 +121,17 @@ HEAD = """
     if (copy) {
       event.preventDefault(); event.stopPropagation();
       const text = decodeURIComponent(copy.getAttribute('href').slice('#copy='.length));
-      navigator.clipboard.writeText(text).then(() => {
-        copy.textContent = 'Copied'; setTimeout(() => { copy.textContent = 'Copy'; }, 1500);
-      });
+      const done = (ok) => {
+        copy.textContent = ok ? 'Copied' : 'Copy failed'; setTimeout(() => { copy.textContent = 'Copy'; }, 1500);
+      };
+      const fallback = () => {  // pages served over plain HTTP beyond localhost have no clipboard API
+        const area = document.createElement('textarea');
+        area.value = text; document.body.appendChild(area); area.select();
+        let ok = false; try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+        area.remove(); done(ok);
+      };
+      if (navigator.clipboard) navigator.clipboard.writeText(text).then(() => done(true), fallback);
+      else fallback();
       return;
     }
     if (event.target.closest('#viewer .close-viewer')) {
@@ -131,12 +139,16 @@ HEAD = """
       document.querySelector('#viewer')?.classList.remove('open');
     }
   }, true);
-  window.addEventListener('load', () => {
+  // Gradio may add this script after the page has loaded: fold now, or once it has.
+  const whenLoaded = (fn) => document.readyState === 'complete' ? fn() : window.addEventListener('load', fn);
+  whenLoaded(() => {
     if (window.innerWidth > 720) return;
+    let tries = 0;
     const fold = () => {
       const label = document.querySelector('#articles-panel > button, #articles-panel .label-wrap');
-      if (!label) { setTimeout(fold, 200); return; }
-      if (document.querySelector('#articles-panel #articles-list')) label.click();
+      const open = document.querySelector('#articles-panel #articles-list');
+      if (label && open) { label.click(); return; }
+      if (++tries < 100) setTimeout(fold, 100);
     };
     fold();
   });
@@ -359,7 +371,11 @@ def notices_markdown(bot: Bot) -> str:
 
 def articles_html(bot: Bot) -> str:
     """The indexed articles as a table: title, source and place, chunks, file name."""
-    manifest = sorted(bot.store.manifest().items(), key=lambda kv: (str(kv[1].get("title") or kv[0]).lower(), kv[0]))
+    try:
+        records = bot.manifest()
+    except StoreError as err:
+        return f"<p>The list of articles cannot be read now: {html.escape(str(err))}.</p>"
+    manifest = sorted(records.items(), key=lambda kv: (str(kv[1].get("title") or kv[0]).lower(), kv[0]))
     rows = "".join(
         "<tr><td>{title}<div class=\"file\">{file}</div></td><td>{where}</td><td>{chunks}</td></tr>".format(
             title=html.escape(str(m.get("title") or n)), file=html.escape(n),
@@ -378,22 +394,26 @@ def viewer_html(bot: Bot, payload: str) -> str:
     try:
         cite = json.loads(payload)
         name, start, end = str(cite["article"]), int(cite["start"]), int(cite["end"])
-        span = (cite.get("span_start"), cite.get("span_end"))
-    except (ValueError, KeyError, TypeError):
+        span = (int(cite["span_start"]), int(cite["span_end"])) if cite.get("span_start") is not None else None
+    except (ValueError, KeyError, TypeError, OverflowError, AttributeError):
         return '<p>That citation could not be read; ask the question again.</p>'
-    text = bot.store.article_text(name)
+    try:
+        text = bot.article_text(name)
+        title = str(bot.manifest().get(name, {}).get("title") or name)
+    except StoreError as err:
+        return f"<p>The article cannot be shown now: {html.escape(str(err))}.</p>"
     if text is None:
         return (f'<p><strong>{html.escape(name)}</strong> is no longer indexed; ask again to get '
                 'sources from the articles indexed now.</p>')
-    title = str(bot.store.manifest().get(name, {}).get("title") or name)
     if not 0 <= start < end <= len(text):
         start = end = 0
-    cuts = sorted({0, start, end, len(text)} | ({int(span[0]), int(span[1])} if None not in span
-                                                 and start <= int(span[0]) < int(span[1]) <= end else set()))
+    if span and not start <= span[0] < span[1] <= end:
+        span = None
+    cuts = sorted({0, start, end, len(text), *(span or ())})
     parts = []
     for a, b in zip(cuts, cuts[1:]):
         piece = html.escape(text[a:b])
-        if None not in span and int(span[0]) <= a and b <= int(span[1]):
+        if span and span[0] <= a and b <= span[1]:
             piece = f'<mark class="span">{piece}</mark>'
         parts.append((a, b, piece))
     body = "".join(f'<mark class="passage">{piece}</mark>' if start <= a and b <= end and start < end else piece
@@ -403,10 +423,26 @@ def viewer_html(bot: Bot, payload: str) -> str:
             f'<div class="article-text">{body}</div>')
 
 
+def status_text(text: str) -> str:
+    """A status line for the Markdown panel: one line, shown literally."""
+    return markdown_text(" ".join(str(text).split()))
+
+
 def sync_summary(report: Any) -> str:
-    lines = [f"Index updated: {html.escape(report.summary())}."]
-    lines += [f"- Skipped {html.escape(line)}" for line in report.skipped]
+    lines = [f"Index updated: {status_text(report.summary())}."]
+    lines += [f"- Skipped {status_text(line)}" for line in report.skipped]
     return "\n".join(lines)
+
+
+# One lock per articles folder in this process: uploads, removals, re-syncs and the watcher
+# change the folder and sync the index one at a time, however many pages are built.
+_FOLDER_LOCKS: dict[str, threading.RLock] = {}
+_FOLDER_LOCKS_GUARD = threading.Lock()
+
+
+def _folder_lock(folder: Path) -> threading.RLock:
+    with _FOLDER_LOCKS_GUARD:
+        return _FOLDER_LOCKS.setdefault(str(folder.resolve()), threading.RLock())
 
 
 class Library:
@@ -416,7 +452,7 @@ class Library:
     def __init__(self, bot: Bot, folder: Path | str | None, watch_seconds: float = 0.0) -> None:
         self.bot = bot
         self.folder = ArticleFolder(folder) if folder else None
-        self._lock = threading.RLock()  # one change to the folder and its sync at a time
+        self._lock = _folder_lock(self.folder.path) if self.folder else threading.RLock()
         self._seen = self.folder.signature() if self.folder else ()
         self._stop = threading.Event()
         if self.folder and watch_seconds > 0:
@@ -427,11 +463,16 @@ class Library:
         if not self.folder:
             return "This page has no articles folder to sync."
         with self._lock:
-            self._seen = self.folder.signature()
+            seen = self.folder.signature()
             try:
-                return sync_summary(self.bot.sync(self.folder.path, progress=progress))
-            except (ArticleError, StoreError, LockBusy) as err:
-                return f"Not synced: {html.escape(str(err))}."
+                summary = sync_summary(self.bot.sync(self.folder.path, progress=progress))
+            except (ArticleError, StoreError, LockBusy, EmbedderError) as err:
+                return f"Not synced: {status_text(str(err))}."
+            except Exception as err:  # noqa: BLE001 - the page gets one line, the log the details
+                log.exception("syncing %s failed", self.folder.path)
+                return f"Not synced: {status_text(type(err).__name__)}; see the server log."
+            self._seen = seen  # only a sync that worked; the watcher tries a failed one again
+            return summary
 
     def add(self, paths: Sequence[str], progress: bool = False) -> str:
         if not self.folder:
@@ -446,10 +487,10 @@ class Library:
         for path in paths:
             try:
                 got = self.folder.add(path)
-                lines.append(f"- Added {html.escape(got.name)}: {html.escape(got.title)}")
+                lines.append(f"- Added {status_text(got.name)}: {status_text(got.title)}")
                 added += 1
             except LibraryError as err:
-                lines.append(f"- Not added: {html.escape(str(err))}")
+                lines.append(f"- Not added: {status_text(str(err))}")
         if added:
             lines.insert(0, self.sync(progress))
         return "\n".join(lines)
@@ -459,13 +500,18 @@ class Library:
             return ""
         with self._lock:
             try:
+                if name not in self.bot.manifest():
+                    raise LibraryError(f"{name!r}: not an indexed article; refresh the list")
                 self.folder.remove(name)
-            except LibraryError as err:
-                return f"Not removed: {html.escape(str(err))}."
-            return f"Removed {html.escape(name)}. " + self.sync()
+            except (LibraryError, StoreError) as err:
+                return f"Not removed: {status_text(str(err))}."
+            return f"Removed {status_text(name)}. " + self.sync()
 
     def names(self) -> list[str]:
-        return sorted(self.bot.store.manifest())
+        try:
+            return sorted(self.bot.manifest())
+        except StoreError:
+            return []
 
     def _watch(self, seconds: float) -> None:
         while not self._stop.wait(seconds):
@@ -507,13 +553,15 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
     def remove(name: str | None) -> tuple:
         return panel(library.remove(name)) if name else panel("")
 
-    def tick(seen: int) -> tuple:
-        """Redraw the list when the index changed since this page last drew it."""
-        bot.refresh()
-        generation = bot.retriever.generation
-        if generation == seen:
+    def tick(seen: int, chosen: str | None) -> tuple:
+        """Redraw the list when the index changed since this page last drew it (one small
+        read when it did not); a choice still listed stays chosen."""
+        generation = bot.generation()
+        if generation is None or generation == seen:
             return gr.skip(), gr.skip(), gr.skip(), seen
-        return (*panel(gr.skip()), generation)
+        names = library.names()
+        return (articles_html(bot), gr.update(choices=names, value=chosen if chosen in names else None),
+                gr.skip(), generation)
 
     with gr.Blocks(title="Ask the news", analytics_enabled=False) as app:
         seen = gr.State(-1)
@@ -565,7 +613,7 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
                                 **writes)
             resync_button.click(resync, None, outputs, **writes)
             gr.Timer(max(1.0, watch_seconds or WATCH_SECONDS)).tick(
-                tick, seen, [*outputs, seen], queue=False, api_visibility="undocumented")
+                tick, [seen, choice], [*outputs, seen], queue=False, api_visibility="undocumented")
     app.queue(max_size=int(os.environ.get("QA_QUEUE_SIZE") or QUEUE_SIZE))
     return app
 

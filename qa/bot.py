@@ -100,7 +100,27 @@ class Bot:
 
     def articles(self) -> dict[str, str]:
         """Indexed article file name -> title."""
-        return {name: str(m.get("title", "")) for name, m in sorted(self.store.manifest().items())}
+        return {name: str(m.get("title", "")) for name, m in sorted(self.manifest().items())}
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """Indexed article file name -> its record (digest, chunks, title, source, place).
+        Read under the bot's lock, so never from a view being reopened."""
+        with self._lock:
+            return self.store.manifest()
+
+    def generation(self) -> int | None:
+        """The index's generation as stored now (None when it cannot be read): it moves
+        whenever a sync changes what is indexed."""
+        with self._lock:
+            try:
+                return self.store.generation()
+            except StoreError:
+                return None
+
+    def article_text(self, name: str) -> str | None:
+        """The text an indexed article's citation offsets point into (None when not indexed)."""
+        with self._lock:
+            return self.store.article_text(name)
 
     def as_retriever(self, k: int = 5) -> Any:
         """The hybrid retrieval as a llama-index `BaseRetriever` returning `k` chunk nodes."""

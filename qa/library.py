@@ -103,8 +103,9 @@ class ArticleFolder:
     def remove(self, name: str) -> None:
         """Delete article `name` from the folder (the next sync drops it from the index)."""
         path = self.path / Path(name).name
-        if Path(name).name != name or not path.is_file():
-            raise LibraryError(f"{name}: no such article in {self.path}; refresh the list")
+        if (Path(name).name != name or name.startswith(".") or path.suffix.lower() not in SUPPORTED
+                or not path.is_file()):
+            raise LibraryError(f"{name!r}: no such article in {self.path}; refresh the list")
         others = [p for p in self.path.iterdir() if p.is_file() and p != path and not p.name.startswith(".")
                   and p.suffix.lower() in SUPPORTED]
         if not others:

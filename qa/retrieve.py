@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from collections import defaultdict
@@ -126,7 +127,7 @@ class LexicalIndex:
     half-way is never saved as if it were whole. Any failure to load or save it is logged and
     the index is read from Chroma as before."""
 
-    FORMAT = "1"
+    FORMAT = "2"
 
     def __init__(self, ids: list[str], bm25: Any, generation: int, loaded_from: str) -> None:
         self.ids, self.bm25, self.generation, self.loaded_from = ids, bm25, generation, loaded_from
@@ -140,10 +141,15 @@ class LexicalIndex:
         from index.lock import read_lock
 
         generation = store.generation()
-        key = {"format": cls.FORMAT, "collection": str(store.collection().id), "generation": generation}
+        key = {"format": cls.FORMAT, "collection": str(store.collection().id), "generation": generation,
+               "tokens": _tokenizer_version()}
         name = f"g{generation}-{key['collection'][:12]}"
         saved = cls._load(cls.folder(store) / name, key)
-        if saved is not None:
+        # Trusted only when it holds exactly the chunks the manifest names: a generation number
+        # can come back (an index folder restored from a copy), and a writer on another
+        # machine does not show in the local lock.
+        if saved is not None and _chunk_counts(saved.ids) == {
+                (n, str(m["digest"])[:12]): int(m["chunks"]) for n, m in store.manifest().items()}:
             return saved
         with read_lock(store.lock_path) as settled:
             pass  # a probe: is a writer at work right now?
@@ -182,19 +188,51 @@ class LexicalIndex:
                 self.bm25.save(str(tmp / "bm25"))
             (tmp / "key.json").write_text(json.dumps(key), encoding="utf-8")
             target = root / name
-            if target.exists() and self._load(target, key) is None:
-                shutil.rmtree(target, ignore_errors=True)  # a damaged copy of this generation
+            if target.exists():  # a damaged or stale copy under this name: ours replaces it
+                trash = root / f".{name}.{os.getpid()}.old.tmp"
+                try:
+                    target.rename(trash)
+                except OSError:
+                    pass  # another process moved it first
+                shutil.rmtree(trash, ignore_errors=True)
             try:
                 tmp.rename(target)
-            except OSError:  # another process saved the same generation first
+            except OSError:  # another process saved this generation meanwhile
                 shutil.rmtree(tmp, ignore_errors=True)
             for old in root.iterdir():  # earlier generations, and leftovers of killed saves
-                stale = old.name.endswith(".tmp") and time.time() - old.stat().st_mtime > 3600
-                if (old.name.startswith("g") and old.name != name) or stale:
+                try:
+                    stale = old.name.endswith(".tmp") and time.time() - old.stat().st_mtime > 3600
+                except OSError:
+                    continue  # another process removed it meanwhile
+                earlier = re.match(r"g(\d+)-", old.name)
+                if stale or (earlier and int(earlier.group(1)) < key["generation"]):
                     shutil.rmtree(old, ignore_errors=True)
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - a copy not saved only costs the next start time
             shutil.rmtree(tmp, ignore_errors=True)
             log.warning("BM25 index not saved to %s (%s); the next start reads the chunks again", root, exc)
+
+
+def _chunk_counts(ids: Sequence[str]) -> dict[tuple[str, str], int]:
+    """(article, digest key) -> chunks, from ids of the form name#digest12#n."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for cid in ids:
+        head = cid.rpartition("#")[0]
+        name, _, key = head.rpartition("#")
+        counts[(name, key)] += 1
+    return dict(counts)
+
+
+def _tokenizer_version() -> str:
+    """A hash of what turns chunk text into BM25 terms (words, stems, stopwords), so a change to
+    it makes every saved copy stale."""
+    import hashlib
+
+    from . import lexicon, text
+
+    digest = hashlib.sha256()
+    for module in (text, lexicon):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _bm25(corpus: list[list[str]]) -> Any:

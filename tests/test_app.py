@@ -204,20 +204,21 @@ def test_copy_text_is_plain_with_files_offsets_and_quotes() -> None:
 
 
 class _ViewerBot:
-    class store:  # noqa: N801 - stands in for Store's two reads
-        @staticmethod
-        def article_text(name: str) -> str | None:
-            return "Awal <b>. Kata Xi: 1 jam 25 menit. Akhir." if name == "a.txt" else None
+    """Stands in for the bot's two reads the viewer makes."""
 
-        @staticmethod
-        def manifest() -> dict:
-            return {"a.txt": {"title": "Judul & <i>"}}
+    @staticmethod
+    def article_text(name: str) -> str | None:
+        return "Awal <b>. Kata Xi: 1 jam 25 menit. Akhir." if name == "a.txt" else None
+
+    @staticmethod
+    def manifest() -> dict:
+        return {"a.txt": {"title": "Judul & <i>"}}
 
 
 def test_the_viewer_marks_the_passage_and_the_span_and_escapes_the_rest() -> None:
     import json
 
-    text = _ViewerBot.store.article_text("a.txt")
+    text = _ViewerBot.article_text("a.txt")
     start, end = text.index("Kata"), text.index(" Akhir")
     payload = json.dumps({"article": "a.txt", "start": start, "end": end,
                           "span_start": text.index("1 jam"), "span_end": text.index(". Akhir")})
@@ -227,6 +228,8 @@ def test_the_viewer_marks_the_passage_and_the_span_and_escapes_the_rest() -> Non
     assert "Judul &amp; &lt;i&gt;" in shown and f"characters {start}\u2013{end}" in shown
     gone = app.viewer_html(_ViewerBot(), json.dumps({"article": "x.txt", "start": 0, "end": 1}))
     assert "no longer indexed" in gone and "x.txt" in gone
-    assert "could not be read" in app.viewer_html(_ViewerBot(), "{not json")
+    for bad in ("{not json", '{"article": "a.txt", "start": Infinity, "end": 3}',
+                '{"article": "a.txt", "start": 0, "end": 3, "span_start": "x", "span_end": 2}', "[1]", "null"):
+        assert "could not be read" in app.viewer_html(_ViewerBot(), bad), bad
     out_of_range = app.viewer_html(_ViewerBot(), json.dumps({"article": "a.txt", "start": 5, "end": 999}))
     assert "<mark" not in out_of_range

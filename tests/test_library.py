@@ -78,11 +78,13 @@ def test_remove_deletes_only_a_named_article_and_never_the_last(library: Article
     with pytest.raises(LibraryError, match="only article"):
         library.remove("first.txt")
     library.add(_upload(tmp_path, "second.txt", ARTICLE + "Tambahan.\n"))
-    for bad in ("../first.txt", "missing.txt", ""):
+    (library.path / ".gitignore").write_text("*\n")
+    (library.path / "notes.json").write_text("{}")
+    for bad in ("../first.txt", "missing.txt", "", ".gitignore", "notes.json"):
         with pytest.raises(LibraryError, match="no such article"):
             library.remove(bad)
     library.remove("first.txt")
-    assert [p.name for p in library.path.iterdir()] == ["second.txt"]
+    assert sorted(p.name for p in library.path.iterdir()) == [".gitignore", "notes.json", "second.txt"]
 
 
 def test_the_signature_changes_with_any_visible_file(library: ArticleFolder) -> None:
