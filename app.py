@@ -78,8 +78,11 @@ CSS = """
 .chatbot .sources mark, #viewer mark.span { background: #fde68a; color: #1f2937; padding: 0 0.1em; }
 #viewer mark.passage { background: #dbeafe; color: #1f2937; }
 /* Links in the chat: underlined, and in a colour readable on either theme's background. */
-.chatbot a.cite, .chatbot a.open, .chatbot a.copy-plain { color: #2563eb; text-decoration: underline; cursor: pointer; }
-.dark .chatbot a.cite, .dark .chatbot a.open, .dark .chatbot a.copy-plain { color: #93c5fd; }
+.chatbot a.cite, .chatbot a.open, .chatbot a.copy-plain { color: #1d4ed8 !important; text-decoration: underline; cursor: pointer; }
+/* One selector per rule: Gradio scopes a .dark rule's first selector only. */
+.dark .chatbot a.cite { color: #93c5fd !important; }
+.dark .chatbot a.open { color: #93c5fd !important; }
+.dark .chatbot a.copy-plain { color: #93c5fd !important; }
 .chatbot .tools { margin-top: 0.4em; font-size: 0.9em; }
 #viewer .article-text { white-space: pre-wrap; max-height: 60vh; overflow-y: auto; line-height: 1.5; }
 #viewer .close-viewer { float: right; cursor: pointer; }

@@ -117,13 +117,14 @@ def test_the_highlight_is_readable_in_both_themes(page: Page, theme: str) -> Non
     colours = mark.evaluate("m => [getComputedStyle(m).color, getComputedStyle(m).backgroundColor]")
     assert themed.evaluate("document.body.classList.contains('dark')") == (theme == "dark")
     assert contrast(*colours) >= 4.5, (theme, colours)
-    link = reply.locator("a.cite").first
     background = themed.evaluate("""() => {
         let e = document.querySelector('[data-testid=bot]');
         while (e && getComputedStyle(e).backgroundColor.match(/rgba\\(.*, 0\\)$|transparent/)) e = e.parentElement;
         return e ? getComputedStyle(e).backgroundColor : 'rgb(255, 255, 255)';
     }""")
-    assert contrast(link.evaluate("a => getComputedStyle(a).color"), background) >= 4.5, (theme, background)
+    for link in (reply.locator("a.cite").first, reply.locator("a.open").first, reply.locator("a.copy-plain")):
+        colour = link.evaluate("a => getComputedStyle(a).color")
+        assert contrast(colour, background) >= 4.5, (theme, colour, background)
     themed.screenshot(path=SCREENSHOT.with_name(f"chat-{theme}.png"), full_page=True)
     context.close()
 
