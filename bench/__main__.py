@@ -40,6 +40,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, help="ask at most N FacQA questions (a fixed sample)")
     parser.add_argument("--scale-sizes", type=_sizes, default=(1000, 10000, 100000),
                         help="chunk counts of the scale corpora (default: 1000,10000,100000)")
+    parser.add_argument("--include", type=Path, action="append", default=[],
+                        help="JSON lines printed by an earlier run (same commit) whose suites join "
+                        "this run's in --markdown; the report names them")
+    parser.add_argument("--scale-model", help="embedding model (hub name or folder) the scale suite "
+                        "builds its corpora with (default: the one every suite uses)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="folder for per-question results (default: bench/out)")
     args = parser.parse_args(argv)
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
         ctx = Context(Path(work), args.out, args.facqa, args.seeds, args.quick, args.limit,
-                      args.scale_sizes)
+                      args.scale_sizes, args.scale_model)
         for name in args.suites:
             log.info("suite %s", name)
             result, seconds = timed(lambda: importlib.import_module(f"bench.{name}").run(ctx))
@@ -72,7 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.markdown:
             from .report import write_markdown
 
-            path = write_markdown(REPO / "BENCHMARKS.md", results, ctx, command)
+            earlier = [json.loads(line) for path in args.include
+                       for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            ran = {r["suite"] for r in results}
+            merged = [r for r in earlier if r["suite"] not in ran] + results
+            merged.sort(key=lambda r: SUITES.index(r["suite"]) if r["suite"] in SUITES else len(SUITES))
+            path = write_markdown(REPO / "BENCHMARKS.md", merged, ctx, command,
+                                  sorted({r["suite"] for r in merged} - ran))
             log.info("wrote %s", path)
     return 0
 

@@ -73,6 +73,7 @@ class Context:
     quick: bool = False
     limit: int | None = None
     scale_sizes: tuple[int, ...] = (1000, 10000, 100000)
+    scale_model: str | None = None
 
     @cached_property
     def embedder(self) -> Embedder:

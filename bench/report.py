@@ -219,7 +219,8 @@ def _scale(r: dict) -> list[str]:
         "size is built and queried in its own process: build is the sync, ready is loading the ",
         "bot after it (BM25 built from the chunks and saved), restart is `Bot.from_index` over ",
         "the built index (the saved BM25 loaded); peak RSS is that process's maximum, once the model is loaded and at the ",
-        f"end. Queries are {r['questions']} FacQA questions, after 5 untimed ones.",
+        f"end. Queries are {r['questions']} FacQA questions, after 5 untimed ones. Embedding: ",
+        f"`{r['sizes'][0].get('embedding', '?') if r['sizes'] else '?'}`.",
     )
     lines += _table(
         ("Target chunks", "articles", "chunks", "build s", "chunks/s", "ready s", "restart s",
@@ -318,13 +319,16 @@ SECTIONS: dict[str, Callable[[dict], list[str]]] = {
 }
 
 
-def render(results: list[dict], ctx: Context, command: str) -> str:
+def render(results: list[dict], ctx: Context, command: str, included: Sequence[str] = ()) -> str:
     """The whole document."""
     lines = ["# Benchmarks", ""]
     lines += _para(
         "Figures from one run of the command below (`python -m bench --help` lists the suites). ",
         "Wall-clock times on a small shared machine are noisy: read them as medians and ratios.",
     )
+    if included:
+        lines += _para(f"The {', '.join(included)} suite{'s' * (len(included) > 1)} came from an earlier run "
+                       "of the same code (`--include`), on the same machine.")
     lines += _machine(ctx, command)
     for result in results:
         if "skipped" in result:
@@ -335,7 +339,8 @@ def render(results: list[dict], ctx: Context, command: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_markdown(path: Path, results: list[dict], ctx: Context, command: str) -> Path:
-    """Rewrite `path` from this run."""
-    path.write_text(render(results, ctx, command), encoding="utf-8")
+def write_markdown(path: Path, results: list[dict], ctx: Context, command: str,
+                   included: Sequence[str] = ()) -> Path:
+    """Rewrite `path` from this run (and the `included` suites of an earlier one)."""
+    path.write_text(render(results, ctx, command, included), encoding="utf-8")
     return path

@@ -45,6 +45,7 @@ def worker(folder: Path, persist_dir: Path, questions: list[str]) -> dict:
     """Build a bot over `folder`, ask `questions` (after a few untimed ones), and report times
     and peak memory: after loading the model, and at the end."""
     embedder, load = timed(load_embedder)
+    name = Path(embedder.name).name  # a local folder by its name, not its path
     loaded_rss = _peak_rss_mb()
     bot, ready = timed(
         lambda: Bot.from_articles(folder, persist_dir=persist_dir, embedder=embedder)
@@ -55,6 +56,7 @@ def worker(folder: Path, persist_dir: Path, questions: list[str]) -> dict:
     # A restart over the index just built: the saved BM25 index is loaded, not rebuilt.
     again, restart = timed(lambda: Bot.from_index(persist_dir, embedder=embedder))
     return {
+        "embedding": name,
         "restart_ready_s": round(restart, 3),
         "restart_bm25_from": "saved copy" if again.retriever.loaded_from != "chroma" else "chroma",
         "embedder_load_s": round(load, 3),
@@ -76,10 +78,11 @@ def _measure(ctx: Context, size: int, questions: Path) -> dict:
     )
     log.info("scale %d: %d articles, %d chunks written in %.1f s; building",
              size, articles, chunks, seconds)
+    env = {**os.environ, **({"QA_EMBED_MODEL": ctx.scale_model} if ctx.scale_model else {})}
     done = subprocess.run(
         [sys.executable, "-m", "bench.scale",
          str(base / "articles"), str(base / "index"), str(questions)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True, check=True,
+        cwd=REPO, stdout=subprocess.PIPE, text=True, check=True, env=env,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return {"target_chunks": size, "articles": articles, "chunks": chunks,
