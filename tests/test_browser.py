@@ -257,3 +257,16 @@ def test_on_a_phone_the_chat_comes_first_and_the_viewer_opens_over_it(browser: B
     viewer.locator(".close-viewer").click()
     expect(viewer).not_to_have_class(re.compile(r"\bopen\b"))
     context.close()
+
+
+def test_earlier_answers_keep_working_citations_after_a_follow_up(page: Page) -> None:
+    ask(page, "Where did Xi and Putin last meet in person?")
+    first = page.get_by_test_id("bot").last
+    expect(first.locator("a.cite").first).to_be_visible(timeout=ANSWER_TIMEOUT)
+    ask(page, "When was that?")
+    expect(page.get_by_test_id("bot").last).to_contain_text("September", timeout=ANSWER_TIMEOUT)
+    ask(page, ASK)
+    expect(page.get_by_test_id("bot").last.locator("a.cite").first).to_be_visible(timeout=ANSWER_TIMEOUT)
+    first.locator("a.cite").first.click()  # an answer two turns back
+    expect(page.locator("#viewer mark.span")).to_have_text(
+        first.locator("details.sources mark").first.inner_text(), timeout=ANSWER_TIMEOUT)
