@@ -281,6 +281,11 @@ def test_a_reload_that_fails_half_way_keeps_the_old_view(seeds_bot, monkeypatch)
         raise StoreError("index at X failed while reading chunks (server gone)")
 
     monkeypatch.setattr(type(seeds_bot.store), "iter_chunks", broken)
+    import shutil
+
+    from qa.retrieve import LexicalIndex
+
+    shutil.rmtree(LexicalIndex.folder(seeds_bot.store), ignore_errors=True)  # so the chunks are read
     with pytest.raises(StoreError):
         retriever.refresh()
     monkeypatch.undo()
