@@ -29,7 +29,6 @@ import gradio as gr
 
 from index.articles import FORMATS
 from index.formats import SUPPORTED
-from index.lock import LockBusy
 from qa import Answer, ArticleError, Bot, Citation, EmbedderError, QuestionError, ReaderError, StoreError
 from qa.library import ArticleFolder, LibraryError, max_upload_bytes
 
@@ -45,7 +44,6 @@ FAILED = "Sorry, something went wrong while answering. Please try again or rephr
 # A shown question is cut here: the bot refuses longer ones anyway, and a 100,000-character
 # bubble would bury the conversation.
 SHOWN_QUESTION_CHARS = 1000
-HEADER_TITLES = 10
 # Shown while the answer is being worked out.
 THINKING = "Searching the articles…"
 # How often the articles folder is checked for files added, changed or removed outside the page.
@@ -374,10 +372,15 @@ def notices_markdown(bot: Bot) -> str:
 
 def articles_html(bot: Bot) -> str:
     """The indexed articles as a table: title, source and place, chunks, file name."""
+    return listing(bot)[0]
+
+
+def listing(bot: Bot) -> tuple[str, list[str]]:
+    """(the articles table, the indexed file names), from one read of the manifest."""
     try:
         records = bot.manifest()
     except StoreError as err:
-        return f"<p>The list of articles cannot be read now: {html.escape(str(err))}.</p>"
+        return f"<p>The list of articles cannot be read now: {html.escape(str(err))}.</p>", []
     manifest = sorted(records.items(), key=lambda kv: (str(kv[1].get("title") or kv[0]).lower(), kv[0]))
     rows = "".join(
         "<tr><td>{title}<div class=\"file\">{file}</div></td><td>{where}</td><td>{chunks}</td></tr>".format(
@@ -388,7 +391,7 @@ def articles_html(bot: Bot) -> str:
     )
     count = f"{len(manifest)} indexed article{'s' * (len(manifest) != 1)}"
     return (f'<p><strong>{count}</strong></p><table><thead><tr><th>Article</th><th>Source · place</th>'
-            f'<th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>')
+            f'<th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>', sorted(records))
 
 
 def viewer_html(bot: Bot, payload: str) -> str:
@@ -418,9 +421,10 @@ def viewer_html(bot: Bot, payload: str) -> str:
         piece = html.escape(text[a:b])
         if span and span[0] <= a and b <= span[1]:
             piece = f'<mark class="span">{piece}</mark>'
-        parts.append((a, b, piece))
-    body = "".join(f'<mark class="passage">{piece}</mark>' if start <= a and b <= end and start < end else piece
-                   for a, b, piece in parts)
+        if start < end and start <= a and b <= end:
+            piece = f'<mark class="passage">{piece}</mark>'
+        parts.append(piece)
+    body = "".join(parts)
     return (f'<a class="close-viewer" href="#close" title="Close">✕ Close</a>'
             f'<h3>{html.escape(title)}</h3><div class="file">{html.escape(name)} · characters {start}–{end}</div>'
             f'<div class="article-text">{body}</div>')
@@ -469,7 +473,7 @@ class Library:
             seen = self.folder.signature()
             try:
                 summary = sync_summary(self.bot.sync(self.folder.path, progress=progress))
-            except (ArticleError, StoreError, LockBusy, EmbedderError) as err:
+            except (ArticleError, StoreError, EmbedderError) as err:
                 return f"Not synced: {status_text(str(err))}."
             except Exception as err:  # noqa: BLE001 - the page gets one line, the log the details
                 log.exception("syncing %s failed", self.folder.path)
@@ -510,12 +514,6 @@ class Library:
                 return f"Not removed: {status_text(str(err))}."
             return f"Removed {status_text(name)}. " + self.sync()
 
-    def names(self) -> list[str]:
-        try:
-            return sorted(self.bot.manifest())
-        except StoreError:
-            return []
-
     def _watch(self, seconds: float) -> None:
         while not self._stop.wait(seconds):
             try:
@@ -544,10 +542,11 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
         return ask_json(bot, question, history, turns)
 
     def panel(status: str = "") -> tuple[str, Any, str]:
-        return articles_html(bot), gr.update(choices=library.names(), value=None), status
+        table, names = listing(bot)
+        return table, gr.update(choices=names, value=None), status
 
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple:
-        status = library.add(files or [], progress=True) if files else ""
+        status = library.add(files, progress=True) if files else ""
         return (*panel(status), None)
 
     def resync(progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple:
@@ -562,8 +561,8 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
         generation = bot.generation()
         if generation is None or generation == seen:
             return gr.skip(), gr.skip(), gr.skip(), seen
-        names = library.names()
-        return (articles_html(bot), gr.update(choices=names, value=chosen if chosen in names else None),
+        table, names = listing(bot)
+        return (table, gr.update(choices=names, value=chosen if chosen in names else None),
                 gr.skip(), generation)
 
     with gr.Blocks(title="Ask the news", analytics_enabled=False) as app:
@@ -582,13 +581,13 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
                 viewer = gr.HTML("<p>Click a [n] in an answer to read the passage in its article.</p>",
                                  elem_id="viewer", label="Article")
                 with gr.Accordion("Articles", open=True, elem_id="articles-panel"):
-                    listing = gr.HTML(lambda: articles_html(bot), elem_id="articles-list")
+                    table_view = gr.HTML(lambda: articles_html(bot), elem_id="articles-list")
                     if library.folder:
                         files = gr.File(label=f"Add articles ({FORMATS}, up to {max_upload_bytes() / 2**20:.0f} MB each)",
                                         file_count="multiple", file_types=sorted(SUPPORTED), elem_id="upload")
                         status = gr.Markdown(elem_id="library-status")
                         with gr.Row():
-                            choice = gr.Dropdown(label="Remove an article", choices=library.names(), value=None,
+                            choice = gr.Dropdown(label="Remove an article", choices=listing(bot)[1], value=None,
                                                  elem_id="remove-choice", scale=3)
                             remove_button = gr.Button("Remove", variant="stop", elem_id="remove-button", scale=1)
                         resync_button = gr.Button("Re-sync the folder", elem_id="resync-button")
@@ -608,7 +607,7 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
         ).then(lambda: "", None, textbox, queue=False, api_visibility="undocumented")
         gr.api(ask, api_name="ask", concurrency_id="ask", concurrency_limit=2)
         if library.folder:
-            outputs = [listing, choice, status]
+            outputs = [table_view, choice, status]
             # Writes to the index go one at a time through one queue.
             writes = {"concurrency_id": "library", "concurrency_limit": 1, "api_visibility": "undocumented"}
             files.upload(upload, files, [*outputs, files], **writes)

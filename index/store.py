@@ -273,9 +273,7 @@ class Store:
             with self._guarded("listing chunks"):
                 ids = col.get(include=[], limit=20000, offset=offset)["ids"]
             for cid in ids:
-                parts = cid.rsplit("#", 2)
-                key = (parts[0], parts[1]) if len(parts) == 3 and parts[2].isdigit() else ("", "")
-                out.setdefault(key, []).append(cid)
+                out.setdefault(chunk_key(cid), []).append(cid)
             if len(ids) < 20000:
                 return out
 
@@ -423,6 +421,12 @@ class Store:
         with self._guarded("searching"):
             got = self.collection().query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+
+def chunk_key(cid: str) -> tuple[str, str]:
+    """(article, digest key) of a chunk id of the form name#digest12#n; ("", "") for any other."""
+    parts = cid.rsplit("#", 2)
+    return (parts[0], parts[1]) if len(parts) == 3 and parts[2].isdigit() else ("", "")
 
 
 def _entry(article: Article, chunks: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.articles import FORMATS, ArticleError, read_article
-from index.formats import SUPPORTED
+from index.formats import supported
 
 # Largest file accepted from the page (QA_MAX_UPLOAD_MB): a news article is a few hundred KB
 # even as a PDF with pictures.
@@ -64,7 +64,7 @@ class ArticleFolder:
         source = Path(source)
         shown = Path(name or source.name).name
         target_name = safe_name(shown)
-        if Path(target_name).suffix not in SUPPORTED:
+        if not supported(Path(target_name)):
             raise LibraryError(f"{shown}: not an article format; upload {FORMATS} files")
         try:
             size = source.stat().st_size
@@ -103,11 +103,10 @@ class ArticleFolder:
     def remove(self, name: str) -> None:
         """Delete article `name` from the folder (the next sync drops it from the index)."""
         path = self.path / Path(name).name
-        if (Path(name).name != name or name.startswith(".") or path.suffix.lower() not in SUPPORTED
-                or not path.is_file()):
+        if Path(name).name != name or name.startswith(".") or not supported(path) or not path.is_file():
             raise LibraryError(f"{name!r}: no such article in {self.path}; refresh the list")
         others = [p for p in self.path.iterdir() if p.is_file() and p != path and not p.name.startswith(".")
-                  and p.suffix.lower() in SUPPORTED]
+                  and supported(p)]
         if not others:
             raise LibraryError(f"{name}: it is the only article; add another before removing it")
         path.unlink()

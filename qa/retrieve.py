@@ -11,13 +11,14 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from index.embedder import OFFLINE_NAME, Embedder
-from index.store import Store, searchable
+from index.store import Store, chunk_key, searchable
 
 from .text import terms, words
 
@@ -121,8 +122,9 @@ class LexicalIndex:
     from Chroma.
 
     The saved copy lives in `<index folder>.bm25/` (for a server, beside its lock file in
-    QA_CACHE_DIR) under a key of the collection's id, the generation and this format's version.
-    It is written only from a settled index: no writer held the lock when the chunks were read
+    QA_CACHE_DIR) under a key of the collection's id, the generation, this format's version and
+    a hash of the tokenizer's sources, and it is used only when its chunk ids are exactly those
+    the manifest names (article, digest, count). It is written only from a settled index: no writer held the lock when the chunks were read
     and the generation had not moved by the end, so a sync in progress or one that was killed
     half-way is never saved as if it were whole. Any failure to load or save it is logged and
     the index is read from Chroma as before."""
@@ -216,12 +218,11 @@ def _chunk_counts(ids: Sequence[str]) -> dict[tuple[str, str], int]:
     """(article, digest key) -> chunks, from ids of the form name#digest12#n."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for cid in ids:
-        head = cid.rpartition("#")[0]
-        name, _, key = head.rpartition("#")
-        counts[(name, key)] += 1
+        counts[chunk_key(cid)] += 1
     return dict(counts)
 
 
+@lru_cache(maxsize=1)
 def _tokenizer_version() -> str:
     """A hash of what turns chunk text into BM25 terms (words, stems, stopwords), so a change to
     it makes every saved copy stale."""
