@@ -91,13 +91,13 @@ def not_found(question: Question, confidence: float = 0.0) -> Answer:
 def candidates(question_text: str, chunks: Sequence[Chunk], reader: Reader, decider: Decider) -> list[_Candidate]:
     """Each chunk's best span, most probable first."""
     spans = reader.read(question_text, [c.text for c in chunks])
-    retrieval = [c.score for c in chunks]
+    retrieval, similarity = [c.score for c in chunks], [c.similarity for c in chunks]
     best: dict[int, Span] = {}
     for s in spans:  # best first, so the first span seen per chunk is its best
         best.setdefault(s.passage, s)
     out = []
     for s in best.values():
-        values = features(s, spans, retrieval)
+        values = features(s, spans, retrieval, similarity)
         out.append(_Candidate(s, chunks[s.passage], values, decider.probability(values), typed(s.text)))
     return sorted(out, key=lambda c: c.probability, reverse=True)
 

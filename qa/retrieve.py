@@ -38,6 +38,10 @@ class Chunk:
     meta: dict[str, Any]
     score: float = 0.0
     ranks: dict[str, int] = field(default_factory=dict)
+    # The dense side's cosine similarity to the question (0 when only BM25 found the chunk):
+    # unlike the fused score, which is relative to the other hits, it says how close the best
+    # chunk is in absolute terms, so a question about another story can be told apart.
+    similarity: float = 0.0
 
 
 class HybridRetriever:
@@ -108,12 +112,14 @@ class HybridRetriever:
             for rank, (i, score) in enumerate(hits):
                 ranks[i][name] = rank + 1
                 fused[i] += weight * (score - low) / ((top - low) or 1.0)
+        similarity = dict(dense)
         best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
         self.timings["fusion"] = time.perf_counter() - t
         t = time.perf_counter()
         found = self.store.chunks([self.ids[i] for i in best])
         self.timings["fetch"] = time.perf_counter() - t
-        return [Chunk(self.ids[i], *found[self.ids[i]], fused[i], ranks[i]) for i in best if self.ids[i] in found]
+        return [Chunk(self.ids[i], *found[self.ids[i]], fused[i], ranks[i], similarity.get(i, 0.0))
+                for i in best if self.ids[i] in found]
 
 
 class LexicalIndex:

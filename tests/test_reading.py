@@ -3,11 +3,14 @@ artefact, and the answer-or-decline decision."""
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
 
 from qa.reading import Decider, Reader, Span, features
+from qa.reading.decide import FEATURES
 from qa.reading.data import Example, facqa_held_out
 from qa.reading.metrics import squad2_f1
 
@@ -151,12 +154,32 @@ def test_margin_rule_answers_when_the_span_beats_no_answer() -> None:
     assert rule.probability(features(weak, [weak], [1.0])) < rule.threshold
 
 
-def test_calibration_is_read_from_the_reader_folder(tmp_path: Path) -> None:
-    fitted = Decider((0.0, 0.0, 2.0, 0.0, 0.0, 0.0), -1.0, (0.0,) * 6, (1.0,) * 6, 0.7, "test")
+def test_calibration_is_read_from_the_reader_folder(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    n = len(FEATURES)
+    fitted = Decider((0.0, 0.0, 2.0) + (0.0,) * (n - 3), -1.0, (0.0,) * n, (1.0,) * n, 0.7, "test")
     fitted.save(tmp_path)
     loaded = Decider.for_reader(tmp_path)
     assert loaded == fitted
     assert Decider.for_reader(tmp_path / "missing") == Decider.margin_rule()
+    # A calibration fitted on other features is not applied to these: the margin rule decides,
+    # and the log says which command fits a new one.
+    stale = json.loads((tmp_path / "calibration.json").read_text())
+    stale["features"] = stale["features"][:-1]
+    (tmp_path / "calibration.json").write_text(json.dumps(stale))
+    assert Decider.for_reader(tmp_path) == Decider.margin_rule()
+    assert "python -m qa.reading.calibrate" in caplog.text
+
+
+def test_off_topic_questions_are_about_paragraphs_outside_the_corpus() -> None:
+    import random
+
+    from qa.reading.calibrate import off_topic
+
+
+    examples = [Example(f"q{i}", f"question {i}", f"context {i % 10}", (("x", 0),), "test") for i in range(100)]
+    corpus, asked = off_topic(examples, 4, 30, random.Random(1))
+    assert len(corpus) == 4 and len(set(corpus)) == 4 and len(asked) == 30
+    assert not {e.context for e in asked} & set(corpus)
 
 
 def test_squad2_scoring() -> None:

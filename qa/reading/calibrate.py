@@ -5,7 +5,12 @@ split's paragraphs, the hybrid retriever picks the chunks, the reader proposes e
 best span. Every such candidate is a training row (label: its F1 against a gold answer is at
 least 0.5; never for an unanswerable question). A logistic regression is fitted on a sample of
 IDK-MRC train; the probability threshold is chosen on IDK-MRC valid (see choose_threshold).
-The result is written beside the reader as calibration.json."""
+The result is written beside the reader as calibration.json.
+
+IDK-MRC's unanswerable questions are asked over their own paragraph, which is on the topic. A
+product's users also ask about stories their articles do not cover at all, so each split adds
+questions asked over a corpus of other paragraphs of the same split (their own paragraph left
+out): every candidate of those is wrong."""
 
 from __future__ import annotations
 
@@ -39,20 +44,32 @@ class Asked:
     texts: list[str]
 
 
-def corpus_bot(examples: Sequence[Example], work: Path, reader: Any, embedder: Any = None) -> Any:
-    """A bot over every distinct context of `examples`, one article each."""
+def corpus_bot(contexts: Sequence[str], work: Path, reader: Any, embedder: Any = None) -> Any:
+    """A bot over the distinct `contexts`, one article each."""
     from qa import Bot
 
     folder = work / "articles"
     folder.mkdir(parents=True, exist_ok=True)
-    for i, context in enumerate(dict.fromkeys(e.context for e in examples)):
+    for i, context in enumerate(dict.fromkeys(contexts)):
         (folder / f"p{i:05d}.txt").write_text(context + "\n", encoding="utf-8")
     return Bot.from_articles(folder, persist_dir=work / "index", embedder=embedder, reader=reader,
                              progress=True)
 
 
-def ask_all(bot: Any, examples: Sequence[Example]) -> list[Asked]:
-    """Every example asked through the bot's retriever and reader."""
+def off_topic(examples: Sequence[Example], paragraphs: int, questions: int,
+              rng: random.Random) -> tuple[list[str], list[Example]]:
+    """`paragraphs` contexts of the split as a corpus, and `questions` of the split's questions
+    about other contexts: asked over that corpus, none of them has an answer."""
+    contexts = list(dict.fromkeys(e.context for e in examples))
+    corpus = rng.sample(contexts, min(paragraphs, len(contexts)))
+    chosen = set(corpus)
+    others = [e for e in examples if e.context not in chosen]
+    return corpus, rng.sample(others, min(questions, len(others)))
+
+
+def ask_all(bot: Any, examples: Sequence[Example], answerable: bool = True) -> list[Asked]:
+    """Every example asked through the bot's retriever and reader (with `answerable` False,
+    as questions the corpus cannot answer, whatever their gold answers)."""
     from tqdm import tqdm
 
     from qa.answer import candidates
@@ -65,7 +82,8 @@ def ask_all(bot: Any, examples: Sequence[Example]) -> list[Asked]:
         parsed = parse_question(ex.question)
         chunks = bot.retriever.retrieve(parsed.search_text, parsed.search_groups, k=READ_CHUNKS)
         found = candidates(parsed.text, chunks, bot.reader, rule)
-        out.append(Asked(tuple(t for t, _ in ex.answers), [c.features for c in found],
+        golds = tuple(t for t, _ in ex.answers) if answerable else ()
+        out.append(Asked(golds, [c.features for c in found],
                          [c.span.text for c in found]))
     return out
 
@@ -132,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reader", type=Path, default=SHIPPED, help=f"reader folder (default {SHIPPED})")
     parser.add_argument("--train-questions", type=int, default=1500, help="IDK-MRC train questions sampled")
     parser.add_argument("--valid-questions", type=int, default=0, help="IDK-MRC valid questions (default all)")
+    parser.add_argument("--off-topic-questions", type=int, default=500,
+                        help="questions per split asked over other paragraphs (0: none)")
+    parser.add_argument("--off-topic-paragraphs", type=int, default=50,
+                        help="paragraphs in each split's off-topic corpus")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
@@ -143,15 +165,28 @@ def main(argv: list[str] | None = None) -> int:
     train = random.Random(args.seed).sample(idk_mrc("train"), args.train_questions)
     valid = idk_mrc("valid")
     valid = random.Random(args.seed).sample(valid, args.valid_questions) if args.valid_questions else valid
+    rows: dict[str, list[Asked]] = {}
     with tempfile.TemporaryDirectory(prefix="calibrate-") as work:
-        train_rows = ask_all(corpus_bot(train, Path(work) / "train", reader, embedder), train)
-        valid_rows = ask_all(corpus_bot(valid, Path(work) / "valid", reader, embedder), valid)
-    fitted = fit(train_rows)
-    threshold, valid_scores = choose_threshold(fitted, valid_rows)
-    train_scores = scores(fitted, train_rows, threshold)
+        for name, examples in (("train", train), ("valid", valid)):
+            bot = corpus_bot([e.context for e in examples], Path(work) / name, reader, embedder)
+            rows[name] = ask_all(bot, examples)
+            if args.off_topic_questions:
+                corpus, asked = off_topic(idk_mrc(name), args.off_topic_paragraphs, args.off_topic_questions,
+                                          random.Random(args.seed))
+                bot = corpus_bot(corpus, Path(work) / f"{name}-off", reader, embedder)
+                rows[f"{name}_off_topic"] = ask_all(bot, asked, answerable=False)
+    fitted = fit(rows["train"] + rows.get("train_off_topic", []))
+    threshold, _ = choose_threshold(fitted, rows["valid"] + rows.get("valid_off_topic", []))
+    report = {name: scores(fitted, r, threshold) for name, r in rows.items()}
+    for name in ("train_off_topic", "valid_off_topic"):
+        if name in report:  # all unanswerable: only the declined share means anything
+            report[name] = {"declined": report[name]["unanswerable_declined"],
+                            "questions": report[name]["questions"]}
+    off = (f" plus {args.off_topic_questions} asked over {args.off_topic_paragraphs} other paragraphs"
+           if args.off_topic_questions else "")
     decider = Decider(fitted.weights, fitted.bias, fitted.mean, fitted.scale, threshold,
-                      f"IDK-MRC train ({len(train)} questions), threshold on IDK-MRC valid")
-    info = {"train": train_scores, "valid": valid_scores, "embedding": embedder.name,
+                      f"IDK-MRC train ({len(train)} questions{off}), threshold on IDK-MRC valid")
+    info = {**report, "embedding": embedder.name,
             "command": "python -m qa.reading.calibrate " + " ".join(sys.argv[1:] if argv is None else argv)}
     decider.save(args.reader, info)
     write_card(args.reader)

@@ -17,6 +17,17 @@ def _row(name: str, s: dict) -> str:
     return f"| {name} | " + " | ".join(str(s.get(k, "–")) for k in keys) + " |"
 
 
+def _off_topic(calib: dict) -> list[str]:
+    """Questions asked over a corpus of other paragraphs, when calibration used them."""
+    rows = [(name, calib[key]) for name, key in (("train", "train_off_topic"), ("valid", "valid_off_topic"))
+            if key in calib]
+    if not rows:
+        return []
+    return ["", "Questions asked over other paragraphs of the split (none answerable there):", "",
+            "| split | declined | questions |", "|---|--:|--:|",
+            *(f"| IDK-MRC {name} | {s.get('declined')} | {s.get('questions')} |" for name, s in rows)]
+
+
 def _recipe(recipe: dict) -> list[str]:
     """How the settings were chosen, when the folder records the runs compared."""
     if not recipe:
@@ -89,6 +100,7 @@ def write_card(folder: Path) -> Path:
         "|---|--:|--:|--:|--:|",
         _row("IDK-MRC train (sample, fitted on)", calib.get("train", {})),
         _row("IDK-MRC valid (threshold chosen on)", calib.get("valid", {})),
+        *_off_topic(calib),
         "",
         "The benchmark's figures (FacQA held-out fifth, seed and English sets) are in BENCHMARKS.md.",
         "",

@@ -10,6 +10,7 @@ sigmoid(margin) >= 0.5).
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -17,20 +18,24 @@ from pathlib import Path
 
 from .reader import Span
 
+log = logging.getLogger(__name__)
 FILE = "calibration.json"
-FEATURES = ("score", "null", "margin", "peak", "retrieval", "top_chunk")
+FEATURES = ("score", "null", "margin", "peak", "retrieval", "top_chunk", "similarity")
 
 
-def features(span: Span, spans: Sequence[Span], retrieval: Sequence[float]) -> list[float]:
+def features(span: Span, spans: Sequence[Span], retrieval: Sequence[float],
+             similarity: Sequence[float] = ()) -> list[float]:
     """What the decision sees of one candidate `span` among all `spans` of the question:
     its logits, its margin over no-answer, how far it stands out from the other candidates
-    (log-softmax over the top ten), its chunk's fused retrieval score, and whether that chunk
-    was retrieved first."""
+    (log-softmax over the top ten), its chunk's fused retrieval score (relative to the other
+    hits), whether that chunk was retrieved first, and its dense cosine similarity to the
+    question (absolute: low when the articles are about something else)."""
     top = [s.score for s in spans[:10]]
     peak = span.score - (max(top) + math.log(sum(math.exp(t - max(top)) for t in top)))
     return [span.score, span.null, span.margin, peak,
             retrieval[span.passage] if span.passage < len(retrieval) else 0.0,
-            float(span.passage == 0)]
+            float(span.passage == 0),
+            similarity[span.passage] if span.passage < len(similarity) else 0.0]
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,10 @@ class Decider:
         path = folder / FILE if folder else None
         if path and path.is_file():
             data = json.loads(path.read_text(encoding="utf-8"))
+            if tuple(data.get("features", ())) != FEATURES:
+                log.warning("%s was fitted on other features (%s); deciding by the margin rule until "
+                            "`python -m qa.reading.calibrate` is run again", path, ", ".join(data.get("features", ())))
+                return cls.margin_rule()
             return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()
                           if k in cls.__dataclass_fields__})
         return cls.margin_rule()
