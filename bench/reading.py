@@ -37,7 +37,7 @@ def idk_mrc_valid(ctx: Context) -> dict | None:
     examples = idk_mrc("valid")
     if ctx.quick:
         examples = examples[:QUICK_IDK]
-    bot = corpus_bot(examples, ctx.work / "idk-mrc", None, ctx.embedder)
+    bot = corpus_bot([e.context for e in examples], ctx.work / "idk-mrc", None, ctx.embedder)
     log.info("asking %d IDK-MRC valid questions", len(examples))
     records = []
     for ex in examples:
