@@ -5,7 +5,9 @@
 Settings also come from QA_HOST, QA_PORT, QA_ARTICLES, QA_PERSIST_DIR, QA_QUEUE_SIZE (requests
 that may wait; more are told the queue is full), QA_MAX_UPLOAD_MB (largest upload),
 QA_WATCH_SECONDS (how often the articles folder is checked for outside changes; 0 turns it off)
-and, for basic auth, QA_AUTH=user:pass. An index build run while the app serves is picked up
+and, for basic auth, QA_AUTH=user:pass. QA_LLM_URL (with QA_LLM_MODEL, QA_LLM_KEY,
+QA_LLM_TIMEOUT) adds an optional LLM answerer whose quotes are checked, with a toggle beside
+the question box; its answers stream in. An index build run while the app serves is picked up
 by the next question. All answering happens in qa.Bot and file handling in qa.library; this
 module only formats and wires.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
 import logging
 import os
@@ -29,7 +32,7 @@ import gradio as gr
 
 from index.articles import FORMATS
 from index.formats import SUPPORTED
-from qa import Answer, ArticleError, Bot, Citation, EmbedderError, QuestionError, ReaderError, StoreError
+from qa import Answer, ArticleError, Bot, Citation, EmbedderError, LLMError, QuestionError, ReaderError, StoreError
 from qa.library import ArticleFolder, LibraryError, max_upload_bytes
 
 log = logging.getLogger("app")
@@ -52,10 +55,14 @@ WATCH_SECONDS = 5.0
 # once that the queue is full and to retry, instead of waiting without end.
 QUEUE_SIZE = 64
 
-# Marks the Sources block and the tools line so they can be cut from the history sent back to
-# the bot; any other tag (the citation links) is dropped, keeping its text.
+# Shown after a streaming answer's text until its quotes are checked.
+WRITING = " ▍"
+
+# Marks the Sources block, the tools line and the line saying who answered, so they can be cut
+# from the history sent back to the bot; any other tag (the citation links) is dropped,
+# keeping its text.
 _SOURCES = re.compile(r'<details class="sources"[^>]*>.*?</details>', re.DOTALL)
-_TOOLS = re.compile(r'<div class="tools">.*?</div>', re.DOTALL)
+_TOOLS = re.compile(r'<div class="(tools|about)">.*?</div>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -82,6 +89,7 @@ CSS = """
 .dark .chatbot a.open { color: #93c5fd !important; }
 .dark .chatbot a.copy-plain { color: #93c5fd !important; }
 .chatbot .tools { margin-top: 0.4em; font-size: 0.9em; }
+.chatbot .about { margin-top: 0.3em; font-size: 0.85em; opacity: 0.8; }
 #viewer .article-text { white-space: pre-wrap; max-height: 60vh; overflow-y: auto; line-height: 1.5; }
 #viewer .close-viewer { float: right; cursor: pointer; }
 #articles-list table { width: 100%; font-size: 0.92em; }
@@ -244,13 +252,22 @@ def sources_html(citations: Sequence[Citation]) -> str:
     return f'<details class="sources" open><summary>Sources</summary>{items}</details>'
 
 
-def answer_html(answer: Answer) -> str:
-    """The answer text, HTML-escaped, with each [n] a link that opens citation n."""
-    def link(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        return _cite_link(n, answer.citations[n - 1]) if 1 <= n <= len(answer.citations) else match.group(0)
+def inline_text(text: str) -> str:
+    """`text` for the chat's Markdown: HTML escaped, and the characters of Markdown links and
+    images written as entities, so an answer (an LLM's, above all) can neither load an image
+    nor hide a link."""
+    return re.sub(r"[\[\]()!]", lambda m: f"&#{ord(m.group())};", html.escape(text, quote=False))
 
-    return re.sub(r"\[(\d+)\]", link, html.escape(answer.text))
+
+def answer_html(answer: Answer) -> str:
+    """The answer text, escaped (inline_text), with each [n] a link that opens citation n."""
+    parts = re.split(r"\[(\d+)\]", answer.text)
+    out = [inline_text(parts[0])]
+    for number, text in zip(parts[1::2], parts[2::2]):
+        n = int(number)
+        out.append(_cite_link(n, answer.citations[n - 1]) if 1 <= n <= len(answer.citations) else f"&#91;{n}&#93;")
+        out.append(inline_text(text))
+    return "".join(out)
 
 
 def copy_text(answer: Answer) -> str:
@@ -270,18 +287,46 @@ def tools_html(answer: Answer) -> str:
             f'href="#copy={quote(copy_text(answer), safe="")}">Copy</a></div>')
 
 
-def reply_parts(bot: Bot, question: str, history: list[dict[str, str]], turns: Turns | None = None) -> tuple[str, str]:
-    """(answer HTML, sources and tools HTML) for the chat, both safe to render; never raises."""
+def about_html(answer: Answer, llm: bool) -> str:
+    """One line under the answer: who answered (when an LLM is configured, so there is a
+    choice) and how its quotes fared, then the answer's notice; empty when neither applies."""
+    parts = []
+    if llm:
+        if answer.answerer == "llm":
+            checked = (f" · {answer.quotes_verified} of {answer.quotes_checked} quotes found word for word"
+                       if answer.quotes_checked else "")
+            parts.append(f"Answered by the LLM{checked}")
+        else:
+            parts.append("Answered by the extractive reader")
+    if answer.notice:
+        parts.append(html.escape(answer.notice, quote=False))
+    return f'<div class="about">{" · ".join(parts)}</div>' if parts else ""
+
+
+def reply_parts(bot: Bot, question: str, history: list[dict[str, str]], turns: Turns | None = None,
+                llm: bool = True) -> Iterator[str | tuple[str, str]]:
+    """For the chat, safe to render: the answer's text as it streams (str, LLM only), then
+    (answer HTML, what goes under it: who answered, sources, tools). Never raises."""
     try:
+        events = bot.ask_stream(question, history=history, llm=llm)
+        # The turn covers the bot's own work; an LLM's reply then streams without holding
+        # back other questions (the bot reads the fallback, if any, under its own lock).
         with turns.turn("chat") if turns else nullcontext():
-            answer: Answer = bot.ask(question, history=history)
+            first = next(events)
+        for event in itertools.chain([first], events):
+            if isinstance(event, str):
+                yield inline_text(event)
+            else:
+                answer: Answer = event
     except (QuestionError, StoreError, ReaderError) as err:
-        return html.escape(f"Sorry, {err}."), ""
+        yield html.escape(f"Sorry, {err}."), ""
+        return
     except Exception:
         log.exception("answering failed for question %r", question[:200])
-        return FAILED, ""
+        yield FAILED, ""
+        return
     sources = sources_html(answer.citations) if answer.found and answer.citations else ""
-    return answer_html(answer), sources + tools_html(answer)
+    yield answer_html(answer), about_html(answer, bot.llm is not None) + sources + tools_html(answer)
 
 
 def shown_question(message: str) -> str:
@@ -319,24 +364,28 @@ def plain_history(messages: Sequence[dict[str, Any]] | None) -> list[dict[str, s
 
 
 def respond(bot: Bot, message: str, history: list[dict[str, Any]] | None,
-            turns: Turns | None = None) -> Iterator[list[dict]]:
-    """Stream the chat as the work progresses: the question and a "…" at once, then the
-    answer, then the answer with its Sources block. Nothing waits between updates, so a chat
-    holds its slot only while its answer is computed."""
+            turns: Turns | None = None, llm: bool = True) -> Iterator[list[dict]]:
+    """Stream the chat as the work progresses: the question and a "…" at once, an LLM's
+    answer as it is written, then the checked answer, then the answer with its Sources block.
+    Nothing waits between updates, so a chat holds its slot only while its answer is computed."""
     chat = [*(history or []), {"role": "user", "content": shown_question(message)}]
     yield [*chat, {"role": "assistant", "content": THINKING}]
-    text, sources = reply_parts(bot, message or "", plain_history(history), turns)
-    yield [*chat, {"role": "assistant", "content": text}]
-    if sources:
-        yield [*chat, {"role": "assistant", "content": f"{text}\n\n{sources}"}]
+    for event in reply_parts(bot, message or "", plain_history(history), turns, llm):
+        if isinstance(event, str):
+            yield [*chat, {"role": "assistant", "content": (event or THINKING) + WRITING}]
+            continue
+        text, sources = event
+        yield [*chat, {"role": "assistant", "content": text}]
+        if sources:
+            yield [*chat, {"role": "assistant", "content": f"{text}\n\n{sources}"}]
 
 
 def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None = None,
-             turns: Turns | None = None) -> dict:
+             turns: Turns | None = None, llm: bool | None = None) -> dict:
     """The /ask endpoint's answer: Answer.to_dict(), or found=False with an "error" field."""
     try:
         with turns.turn("ask") if turns else nullcontext():
-            return bot.ask(question, history=plain_history(history)).to_dict()
+            return bot.ask(question, history=plain_history(history), llm=llm).to_dict()
     except (QuestionError, StoreError, ReaderError) as err:
         error = str(err)
     except Exception:
@@ -363,7 +412,8 @@ def header_markdown() -> str:
 def notices_markdown(bot: Bot) -> str:
     """What is indexed and with what; the offline notice when the model could not be had."""
     lines = [f"Embedding: {bot.embedding_mode} ({html.escape(bot.embedder.name)}) · reader: "
-             f"{html.escape(bot.reader.spec or 'newsqa-reader')}"]
+             f"{html.escape(bot.reader.spec or 'newsqa-reader')}"
+             + (f" · LLM: {html.escape(bot.llm.name)}" if bot.llm else "")]
     if bot.embedding_mode == "offline":
         lines += ["", f"> **Offline mode:** {html.escape(bot.embedder.reason or 'no model')}; "
                       f"searching with {html.escape(bot.embedder.name)} instead."]
@@ -531,15 +581,21 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
     turns = Turns()
     library = Library(bot, articles, watch_seconds)
 
-    def chat(message: str, history: list[dict[str, Any]]) -> Iterator[list[dict]]:
-        """Answer `message` after the chat `history`, streaming the updated chat."""
-        yield from respond(bot, message, history, turns)
+    def chat(message: str, history: list[dict[str, Any]], llm: bool = True) -> Iterator[list[dict]]:
+        """Answer `message` after the chat `history` (with the LLM, when one is configured and
+        `llm` is true), streaming the updated chat."""
+        yield from respond(bot, message, history, turns, llm)
 
     def ask(question: str, history: list[dict] | None = None) -> dict:
-        """Answer one question, optionally after earlier turns ({"role", "content"} dicts).
-        Returns text, found and citations (article, quote, start, end, title), or found=False
-        with an "error" field for a question that cannot be asked."""
+        """Answer one question, optionally after earlier turns ({"role", "content"} dicts), the
+        way the chat does (with the LLM when one is configured). Returns text, found, citations
+        (article, quote, start, end, title), answerer and notice, or found=False with an
+        "error" field for a question that cannot be asked."""
         return ask_json(bot, question, history, turns)
+
+    def ask_reader(question: str, history: list[dict] | None = None) -> dict:
+        """Like /ask, but always the extractive reader's answer, even with an LLM configured."""
+        return ask_json(bot, question, history, turns, llm=False)
 
     def panel(status: str = "") -> tuple[str, Any, str]:
         table, names = listing(bot)
@@ -576,6 +632,9 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
                     placeholder="Ask about the articles, e.g. Where did Xi and Putin last meet?",
                     show_label=False, submit_btn=True, autofocus=True,
                 )
+                use_llm = gr.Checkbox(value=True, visible=bot.llm is not None, elem_id="use-llm",
+                                      label=f"Answer with the LLM ({bot.llm.config.model})" if bot.llm else "LLM",
+                                      info="Its quotes are checked word for word; off: the extractive reader.")
                 examples = gr.Examples(EXAMPLES, inputs=textbox, label="Examples", preload=False)
             with gr.Column(scale=2, min_width=300):
                 viewer = gr.HTML("<p>Click a [n] in an answer to read the passage in its article.</p>",
@@ -597,15 +656,21 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
         cite_button.click(lambda payload: viewer_html(bot, payload), cite_box, viewer, queue=False,
                           api_visibility="undocumented").then(None, js=SHOW_VIEWER_JS)
         # The chat and the API queue apart, so /ask never waits behind chat traffic; the bot
-        # itself answers one question at a time (Bot.ask holds a lock for its few hundred ms).
-        limits = {"concurrency_id": "chat", "concurrency_limit": 2}
-        textbox.submit(chat, [textbox, chatbot], chatbot, api_name="chat", **limits)
+        # itself answers one question at a time (Bot.ask holds a lock for its few hundred ms;
+        # an LLM reply streams outside it, so more chats may stream at once).
+        limits = {"concurrency_id": "chat", "concurrency_limit": 8 if bot.llm else 2}
+        # The toggle reaches the chat through a State, which is no API parameter: /chat keeps
+        # its (message, history) signature for scripts.
+        llm_on = gr.State(True)
+        use_llm.change(lambda on: on, use_llm, llm_on, queue=False, api_visibility="undocumented")
+        textbox.submit(chat, [textbox, chatbot, llm_on], chatbot, api_name="chat", **limits)
         # A second listener on the same submit: both read the box before it is emptied.
         textbox.submit(lambda: "", None, textbox, queue=False, api_visibility="undocumented")
         examples.load_input_event.then(
-            chat, [textbox, chatbot], chatbot, api_visibility="undocumented", **limits
+            chat, [textbox, chatbot, llm_on], chatbot, api_visibility="undocumented", **limits
         ).then(lambda: "", None, textbox, queue=False, api_visibility="undocumented")
         gr.api(ask, api_name="ask", concurrency_id="ask", concurrency_limit=2)
+        gr.api(ask_reader, api_name="ask_reader", concurrency_id="ask")
         if library.folder:
             outputs = [table_view, choice, status]
             # Writes to the index go one at a time through one queue.
@@ -664,7 +729,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         bot = Bot.from_articles(args.articles, persist_dir=args.persist_dir, progress=True)
         bot.reader.warm_up()  # a reader that cannot load stops the start, not the first question
-    except (ArticleError, EmbedderError, StoreError, ReaderError) as err:
+        if bot.llm:
+            bot.llm.warm_up()
+    except (ArticleError, EmbedderError, StoreError, ReaderError, LLMError) as err:
         raise SystemExit(f"error: {err}") from None
     log.info("index: %s", bot.report.summary() if bot.report else "not synced")
     watch = float(os.environ.get("QA_WATCH_SECONDS") or WATCH_SECONDS)

@@ -13,11 +13,18 @@ from pathlib import Path
 
 from .context import DEFAULT_FACQA, DEFAULT_OUT, DEFAULT_SEEDS, REPO, Context, log, timed
 
-SUITES = ("quality", "reading", "baseline", "latency", "serving", "indexing", "scale", "coldstart")
+SUITES = ("quality", "reading", "baseline", "latency", "serving", "indexing", "scale", "coldstart", "llm")
 
 
 def _sizes(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(",") if part)
+
+
+def _variant(record: dict) -> tuple[str, str]:
+    """A suite and what it ran with: the scale suite once per embedding model, so a report can
+    hold both modes (an earlier run of the other one included)."""
+    sizes = record.get("sizes") or [{}]
+    return record["suite"], str(sizes[0].get("embedding", "")) if record["suite"] == "scale" else ""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -79,11 +86,12 @@ def main(argv: list[str] | None = None) -> int:
 
             earlier = [json.loads(line) for path in args.include
                        for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            ran = {r["suite"] for r in results}
-            merged = [r for r in earlier if r["suite"] not in ran] + results
-            merged.sort(key=lambda r: SUITES.index(r["suite"]) if r["suite"] in SUITES else len(SUITES))
-            path = write_markdown(REPO / "BENCHMARKS.md", merged, ctx, command,
-                                  sorted({r["suite"] for r in merged} - ran))
+            ran = {_variant(r) for r in results}
+            kept = [r for r in earlier if _variant(r) not in ran]
+            merged = sorted(kept + results,
+                            key=lambda r: SUITES.index(r["suite"]) if r["suite"] in SUITES else len(SUITES))
+            labels = [f"{suite} (`{variant}`)" if variant else suite for suite, variant in map(_variant, kept)]
+            path = write_markdown(REPO / "BENCHMARKS.md", merged, ctx, command, labels)
             log.info("wrote %s", path)
     return 0
 

@@ -213,14 +213,15 @@ def _indexing(r: dict) -> list[str]:
 
 
 def _scale(r: dict) -> list[str]:
-    lines = ["## Scale", ""]
+    embedding = r["sizes"][0].get("embedding", "?") if r["sizes"] else "?"
+    lines = [f"## Scale: `{embedding}`", ""]
     lines += _para(
         "Synthetic corpora of articles whose sentences are shuffled across FacQA passages. Each ",
         "size is built and queried in its own process: build is the sync, ready is loading the ",
         "bot after it (BM25 built from the chunks and saved), restart is `Bot.from_index` over ",
         "the built index (the saved BM25 loaded); peak RSS is that process's maximum, once the model is loaded and at the ",
         f"end. Queries are {r['questions']} FacQA questions, after 5 untimed ones. Embedding: ",
-        f"`{r['sizes'][0].get('embedding', '?') if r['sizes'] else '?'}`.",
+        f"`{embedding}`.",
     )
     lines += _table(
         ("Target chunks", "articles", "chunks", "build s", "chunks/s", "ready s", "restart s",
@@ -313,9 +314,22 @@ def _serving(r: dict) -> list[str]:
     return lines + _table(("Requests", "count", "errors", "p50 ms", "p95 ms"), rows)
 
 
+def _llm(r: dict) -> list[str]:
+    lines = ["## LLM answers", ""]
+    lines += _para(f"Questions over `seeds/` asked of {r['endpoint']}, each quote checked word for word; ",
+                   "a reply with no verified quote falls back to the extractive reader.")
+    rows = [(name, g["questions"], _pct(g["llm_answered"]), g["quotes_checked"], _pct(g["quotes_verified"]),
+             _pct(g["answers_with_sentences_left_out"]),
+             _pct(g["answer_accuracy"]) if name != "overviews" else "–",
+             _pct(g["reader_answer_accuracy"]) if name != "overviews" else "–")
+            for name in ("seeds", "paraphrases", "overviews") for g in [r[name]]]
+    return lines + _table(("Set", "questions", "LLM answer kept", "quotes", "quotes verified",
+                           "answers with sentences left out", "answer accuracy", "reader's accuracy"), rows)
+
+
 SECTIONS: dict[str, Callable[[dict], list[str]]] = {
     "quality": _quality, "reading": _reading, "baseline": _baseline, "latency": _latency, "serving": _serving,
-    "indexing": _indexing, "scale": _scale, "coldstart": _coldstart,
+    "indexing": _indexing, "scale": _scale, "coldstart": _coldstart, "llm": _llm,
 }
 
 
@@ -328,7 +342,7 @@ def render(results: list[dict], ctx: Context, command: str, included: Sequence[s
     )
     if included:
         lines += _para(f"The {', '.join(included)} suite{'s' * (len(included) > 1)} came from an earlier run "
-                       "of the same code (`--include`), on the same machine.")
+                       "(`--include`), on the same machine.")
     lines += _machine(ctx, command)
     for result in results:
         if "skipped" in result:

@@ -423,6 +423,11 @@ class Store:
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
 
 
+def chunk_id(article: str, digest: str, no: int) -> str:
+    """The id of an article's chunk number `no`: name#digest12#no (chunk_key reads it back)."""
+    return f"{article}#{digest[:12]}#{no}"
+
+
 def chunk_key(cid: str) -> tuple[str, str]:
     """(article, digest key) of a chunk id of the form name#digest12#n; ("", "") for any other."""
     parts = cid.rsplit("#", 2)
@@ -452,7 +457,7 @@ def _rows(
             "place": article.place,
             "headline": article.headline,
         }
-        yield f"{article.name}#{article.digest[:12]}#{no}", text, meta, searchable(meta, text)
+        yield chunk_id(article.name, article.digest, no), text, meta, searchable(meta, text)
 
 
 def searchable(meta: dict[str, Any], text: str) -> str:

@@ -7,7 +7,8 @@ from index.store import StoreError
 
 from .answer import Answer, Citation
 from .bot import Bot
+from .generate import LLMConfig, LLMError
 from .question import QuestionError
 from .reading import ReaderError
 
-__all__ = ["Answer", "ArticleError", "Bot", "Citation", "EmbedderError", "QuestionError", "ReaderError", "StoreError"]
+__all__ = ["Answer", "ArticleError", "Bot", "Citation", "EmbedderError", "LLMConfig", "LLMError", "QuestionError", "ReaderError", "StoreError"]

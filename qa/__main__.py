@@ -11,6 +11,7 @@ from index.articles import ArticleError
 from index.store import Store, StoreError
 
 from .bot import Bot
+from .generate import LLMConfig, LLMError
 from .question import QuestionError
 from .reading import ReaderError
 
@@ -22,6 +23,8 @@ def _print_answer(answer, as_json: bool) -> None:  # type: ignore[no-untyped-def
     print(answer.text)
     for n, c in enumerate(answer.citations, 1):
         print(f"\n[{n}] {c.article} ({c.start}-{c.end}) {c.title}\n    {c.quote}")
+    if answer.notice:
+        print(f"\nnote: {answer.notice}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--model", help="embedding model: hub name or local path (default: QA_EMBED_MODEL)")
     ask.add_argument("--reader", help="question-answering model: hub name or local folder "
                      "(default: QA_READER_MODEL or the shipped reader)")
+    ask.add_argument("--llm-url", help="answer with an OpenAI-compatible LLM at this address, its quotes checked "
+                     "(default: QA_LLM_URL; e.g. http://localhost:11434/v1 for Ollama)")
+    ask.add_argument("--llm-model", help="the LLM's model name (default: QA_LLM_MODEL)")
+    ask.add_argument("--llm-timeout", type=float,
+                     help="seconds to wait for the LLM's first token (default: QA_LLM_TIMEOUT or 8)")
+    ask.add_argument("--no-llm", action="store_true", help="answer with the extractive reader even if an LLM is set")
     args = parser.parse_args(argv)
     # A handler-level filter, because bm25s sets its own logger to DEBUG when it is imported.
     handler = logging.StreamHandler()
@@ -46,14 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     try:
+        llm = False if args.no_llm else LLMConfig.from_env(args.llm_url, args.llm_model, timeout=args.llm_timeout)
         store = Store(args.persist_dir, url=args.chroma_url)
         folder = args.articles or (None if store.exists() else "seeds")
         if folder:
-            bot = Bot.from_articles(folder, model=args.model, store=store, reader=args.reader)
+            bot = Bot.from_articles(folder, model=args.model, store=store, reader=args.reader, llm=llm or False)
         else:
-            bot = Bot.from_index(model=args.model, store=store, reader=args.reader)
+            bot = Bot.from_index(model=args.model, store=store, reader=args.reader, llm=llm or False)
         answer = bot.ask(args.question)
-    except (ArticleError, StoreError, QuestionError, ReaderError) as exc:
+    except (ArticleError, StoreError, QuestionError, ReaderError, LLMError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _print_answer(answer, args.json)

@@ -46,7 +46,11 @@ class Citation:
 @dataclass
 class Answer:
     """An answer with [n] markers in `text` pointing into `citations` (1-based). `value` is the
-    answer span; `confidence` the decider's probability that it is right."""
+    answer span (the LLM's text without markers when it answered); `confidence` the decider's
+    probability that the span is right (0 for LLM answers). `answerer` says who answered:
+    "reader" (extractive) or "llm"; `quotes_checked` / `quotes_verified` count the LLM's
+    quotes and those found word for word; `notice` is one line about how the answer was made
+    (a fallback's reason, sentences left out), empty when there is nothing to say."""
 
     text: str
     found: bool
@@ -55,6 +59,11 @@ class Answer:
     value: str = ""
     disagreement: bool = False
     confidence: float = 0.0
+    answerer: str = "reader"
+    quotes_checked: int = 0
+    quotes_verified: int = 0
+    left_out: int = 0
+    notice: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form."""
@@ -65,6 +74,11 @@ class Answer:
             "value": self.value,
             "disagreement": self.disagreement,
             "confidence": round(self.confidence, 4),
+            "answerer": self.answerer,
+            "quotes_checked": self.quotes_checked,
+            "quotes_verified": self.quotes_verified,
+            "left_out": self.left_out,
+            "notice": self.notice,
             "citations": [vars(c) for c in self.citations],
         }
 

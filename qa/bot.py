@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +14,17 @@ from index.embedder import Embedder, load_embedder
 from index.store import Store, StoreError, SyncReport
 
 from .answer import NOT_FOUND, Answer, extract
-from .question import QuestionError, parse_question
+from .generate import LLMAnswerer, LLMConfig, LLMError, parse, preview, prompt, verify
+from .question import Question, QuestionError, parse_question
 from .reading import Decider, Reader
-from .retrieve import HybridRetriever
+from .retrieve import Chunk, HybridRetriever
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]
-# Retrieved chunks the reader reads per question.
+# Retrieved chunks the reader reads per question, and the LLM per question or overview.
 READ_CHUNKS = 5
+LLM_CHUNKS = 6
 
 # A follow-up leans on the previous question when it points back at it or is too short to
 # stand alone ("and Xi?", "how did he respond?", "dan pertemuan itu?").
@@ -41,13 +43,15 @@ class Bot:
     """Answers questions about a folder of articles, citing the passages it used."""
 
     def __init__(self, store: Store, embedder: Embedder, report: SyncReport | None = None,
-                 reader: Reader | str | None = None) -> None:
+                 reader: Reader | str | None = None, llm: LLMConfig | bool | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.report = report
         self.retriever = HybridRetriever(store, embedder)
         self.reader = reader if isinstance(reader, Reader) else Reader(reader)
         self.decider = Decider.for_reader(self.reader.folder)
+        config = LLMConfig.from_env() if llm is None or llm is True else llm or None
+        self.llm = LLMAnswerer(config) if config else None
         self.timings: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -63,15 +67,17 @@ class Bot:
         store: Store | None = None,
         progress: bool = False,
         reader: Reader | str | None = None,
+        llm: LLMConfig | bool | None = None,
     ) -> Bot:
         """Sync the index with `folder` (only new or changed articles are embedded) and return
-        a ready bot. Settings default to QA_PERSIST_DIR, QA_EMBED_MODEL, QA_CHROMA_URL and
-        QA_READER_MODEL; an open `store` replaces persist_dir and chroma_url."""
+        a ready bot. Settings default to QA_PERSIST_DIR, QA_EMBED_MODEL, QA_CHROMA_URL,
+        QA_READER_MODEL and QA_LLM_URL (`llm=False` turns the LLM off); an open `store`
+        replaces persist_dir and chroma_url."""
         store = store or Store(persist_dir, url=chroma_url)
         embedder = embedder or load_embedder(model)
         report = store.sync(folder, embedder, progress=progress)
         log.info("index: %s", report.summary())
-        return cls(store, embedder, report, reader)
+        return cls(store, embedder, report, reader, llm)
 
     @classmethod
     def from_index(
@@ -83,6 +89,7 @@ class Bot:
         embedder: Embedder | None = None,
         store: Store | None = None,
         reader: Reader | str | None = None,
+        llm: LLMConfig | bool | None = None,
     ) -> Bot:
         """A bot over an existing index, without reading any article folder. Raises StoreError
         when there is no index or it was built with another embedding model."""
@@ -91,7 +98,7 @@ class Bot:
             store.collection()  # raises the "no index, build it first" error
         embedder = embedder or load_embedder(model)
         store.collection(embedder, rebuild=False)
-        return cls(store, embedder, reader=reader)
+        return cls(store, embedder, reader=reader, llm=llm)
 
     @property
     def embedding_mode(self) -> str:
@@ -135,11 +142,64 @@ class Bot:
 
         return CitedQueryEngine(bot=self)
 
-    def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[Message] | None = None, *, llm: bool | None = None) -> Answer:
         """Answer `question`; `history` (earlier turns, oldest first) resolves follow-ups.
-        Raises QuestionError for an empty or over-long question."""
-        with self._lock:  # one question at a time: the index view may be swapped between them
-            return self._ask(question, history)
+        With an LLM configured (and `llm` not False) the LLM answers and its quotes are
+        checked; otherwise, or when it fails, the extractive reader answers. Raises
+        QuestionError for an empty or over-long question."""
+        if not (self.llm and llm is not False):
+            with self._lock:  # one question at a time: the index view may be swapped between them
+                answer = self._ask(question, history)
+            if llm and not self.llm:
+                answer.notice = "No LLM is configured (set QA_LLM_URL); this is the extractive reader's answer."
+            return answer
+        *_, answer = self.ask_stream(question, history, llm=True)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def ask_stream(self, question: str, history: Sequence[Message] | None = None, *,
+                   llm: bool | None = None) -> Iterator[str | Answer]:
+        """Like `ask`, but yields the LLM's answer text as it grows (str, citations not yet
+        checked) before the final Answer; without an LLM it yields only the Answer."""
+        if not (self.llm and llm is not False):
+            yield self.ask(question, history, llm=llm)
+            return
+        with self._lock:
+            started = time.perf_counter()
+            self._refresh()
+            parsed, chunks, notice = self._passages(question, history)
+            self.timings = {**self.retriever.timings, "retrieve": time.perf_counter() - started}
+        if not chunks:  # nothing to read: the reader says so without asking anyone
+            with self._lock:
+                yield extract(parsed, parsed.text, chunks, self.reader, self.decider)
+            return
+        t = time.perf_counter()
+        reply = ""
+        try:
+            for reply in self.llm.stream(prompt(parsed.text, chunks, parsed.english, history or ())):
+                yield preview(reply)
+            answer = verify(parse(reply), chunks, parsed.english)
+        except LLMError as err:
+            log.warning("%s; answering with the reader", err)
+            with self._lock:
+                answer = extract(parsed, parsed.text, chunks[:READ_CHUNKS], self.reader, self.decider)
+            answer.notice = f"{str(err)[:1].upper()}{str(err)[1:]}; this is the extractive reader's answer."
+        else:
+            answer.notice = " ".join(n for n in (answer.notice, notice) if n)
+        self.timings.update(llm=time.perf_counter() - t, total=time.perf_counter() - started)
+        yield answer
+
+    def _passages(self, question: str, history: Sequence[Message] | None) -> tuple[Question, list[Chunk], str]:
+        """What the LLM reads: the retrieved chunks, or for an overview of the whole library
+        the first chunk of each article (and a notice when there are more articles)."""
+        context, reply = _context(question, history)
+        parsed = parse_question(question, context, reply)
+        if parsed.whole_library:
+            chunks, total = self.retriever.leads(LLM_CHUNKS)
+            return parsed, chunks, (f"The overview reads the opening of {len(chunks)} of the {total} articles."
+                                    if total > len(chunks) else "")
+        query = f"{context} {parsed.search_text}" if context else parsed.search_text
+        return parsed, self.retriever.retrieve(query, parsed.search_groups, k=LLM_CHUNKS), ""
 
     def sync(self, folder: str | Path, progress: bool = False) -> SyncReport:
         """Make the index match `folder` (only new or changed articles are embedded; removed

@@ -63,7 +63,8 @@ def answer_response(answer: Answer) -> Response:
         sources.append(NodeWithScore(node=node, score=c.score))
     return Response(response=answer.text, source_nodes=sources,
                     metadata={"found": answer.found, "value": answer.value, "confidence": answer.confidence,
-                              "disagreement": answer.disagreement})
+                              "disagreement": answer.disagreement, "answerer": answer.answerer,
+                              "quotes_verified": answer.quotes_verified, "notice": answer.notice})
 
 
 class CitedQueryEngine(CustomQueryEngine):

@@ -20,6 +20,12 @@ _OPENER = re.compile(
 # Capitalised words inside a sentence (not its first word) are names; "'s" is no part of one.
 _PROPER = re.compile(r"(?<=\s)(?<![.?!]\s)[A-Z][\w-]*?(?=['’]s\b|[^\w-]|$)")
 _EN_POSSESSIVE = re.compile(r"['’]s\b")
+# Asking for an overview rather than a fact, and the words that only name what to summarise.
+_SUMMARY = re.compile(r"\b(summar\w*|overview|ringkas\w*|rangkum\w*|ikhtisar\w*|intisari\w*)\b", re.IGNORECASE)
+_WHOLE = frozenset("article articles artikel news berita story stories cerita all every semua seluruh "
+                   "these this those ini itu tersebut give me please tolong beri berikan buat buatkan "
+                   "briefly singkat main key points poin pokok isi content contents everything semuanya "
+                   "artikel-artikel berita-berita".split())
 
 
 class QuestionError(ValueError):
@@ -43,6 +49,17 @@ class Question:
     def search_groups(self) -> tuple[tuple[str, ...], ...]:
         """The question's own word groups, then those lent by the conversation."""
         return self.groups + self.context + self.reply
+
+    @property
+    def summary(self) -> bool:
+        """Whether the question asks for an overview ("Summarise the articles about ...")."""
+        return bool(_SUMMARY.search(self.text))
+
+    @property
+    def whole_library(self) -> bool:
+        """An overview of everything ("Summarise the articles"), naming no topic to search for."""
+        rest = words(_SUMMARY.sub(" ", self.text))
+        return self.summary and all(w in STOPWORDS or w in _WHOLE for w in rest)
 
     @property
     def terms(self) -> list[str]:

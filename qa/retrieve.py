@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from index.embedder import OFFLINE_NAME, Embedder
-from index.store import Store, chunk_key, searchable
+from index.store import Store, chunk_id, chunk_key, searchable
 
 from .text import terms, words
 
@@ -120,6 +120,15 @@ class HybridRetriever:
         self.timings["fetch"] = time.perf_counter() - t
         return [Chunk(self.ids[i], *found[self.ids[i]], fused[i], ranks[i], similarity.get(i, 0.0))
                 for i in best if self.ids[i] in found]
+
+
+    def leads(self, limit: int) -> tuple[list[Chunk], int]:
+        """The first chunk of each of up to `limit` indexed articles (by file name), what an
+        overview of the whole library reads; and how many articles there are."""
+        manifest = self.store.manifest()
+        ids = [chunk_id(name, m["digest"], 0) for name, m in sorted(manifest.items()) if m.get("chunks")][:limit]
+        found = self.store.chunks(ids)
+        return [Chunk(i, *found[i]) for i in ids if i in found], len(manifest)
 
 
 class LexicalIndex:

@@ -30,7 +30,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
         QA_EMBED_MODEL="intfloat/multilingual-e5-small",
         QA_PERSIST_DIR=str(base / "default-index"),
     )
-    os.environ.pop("QA_CHROMA_URL", None)
+    for name in ("QA_CHROMA_URL", "QA_LLM_URL", "QA_LLM_MODEL", "QA_LLM_KEY", "QA_LLM_TIMEOUT"):
+        os.environ.pop(name, None)
     yield base
     os.environ.clear()
     os.environ.update(saved)

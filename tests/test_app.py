@@ -136,10 +136,15 @@ def test_history_for_the_bot_is_plain_text_without_sources() -> None:
 
 def test_an_unexpected_error_gets_a_polite_reply() -> None:
     class BrokenBot:
-        def ask(self, question: str, history: object = None) -> None:
+        llm = None
+
+        def ask(self, question: str, history: object = None, llm: object = None) -> None:
             raise RuntimeError("index went away")
 
-    assert app.reply_parts(BrokenBot(), "How long was the call?", []) == (app.FAILED, "")
+        def ask_stream(self, question: str, history: object = None, llm: object = None) -> None:
+            raise RuntimeError("index went away")
+
+    assert list(app.reply_parts(BrokenBot(), "How long was the call?", [])) == [(app.FAILED, "")]
     answer = app.ask_json(BrokenBot(), "How long was the call?")
     assert answer["found"] is False and "index went away" not in answer["error"]
 
@@ -187,9 +192,18 @@ def test_each_marker_is_a_link_to_its_citation() -> None:
 
     shown = app.answer_html(_answer())
     links = re.findall(r'<a class="cite" href="#cite=([^"]+)"[^>]*>\[(\d)\]</a>', shown)
-    assert [n for _, n in links] == ["1", "2"] and "[3]" in shown  # no citation 3: left as text
+    # No citation 3: shown as text, its brackets written so Markdown cannot make them a link.
+    assert [n for _, n in links] == ["1", "2"] and "&#91;3&#93;" in shown
     first = json.loads(unquote(links[0][0]))
     assert first == {"article": "a&b.txt", "start": 10, "end": 41, "span_start": 26, "span_end": 40}
+
+
+def test_answer_text_cannot_load_an_image_or_hide_a_link() -> None:
+    from qa import Answer
+
+    shown = app.answer_html(Answer("See ![x](http://evil.example/?q=1) and [here](http://evil.example) <b>.", True))
+    assert "![" not in shown and "](" not in shown and "<b>" not in shown
+    assert html.unescape(shown) == "See ![x](http://evil.example/?q=1) and [here](http://evil.example) <b>."
 
 
 def test_copy_text_is_plain_with_files_offsets_and_quotes() -> None:

@@ -136,3 +136,34 @@ def test_gold_passages_are_every_row_of_the_same_question_and_spacing_copies() -
     assert scored == {"cite@1": True, "cite@5": True, "cite@1 row": False, "f1": 1.0, "contains": True}
     missed = score("p4.txt", gold[3].articles, gold[3].answers, ["p1.txt"], "Budi")
     assert missed == {"cite@1": False, "cite@5": False, "cite@1 row": False, "f1": 0.0, "contains": False}
+
+
+def _first_sentence_reply(messages: list[dict]):  # type: ignore[no-untyped-def]
+    """Cites passage 1 with its first sentence, and passage 2 with a quote it does not hold."""
+    import re
+
+    from .openai_server import Reply, passages
+
+    first = re.split(r"(?<=[.!?])\s+", passages(messages)[1])[0]
+    return Reply(f'ANSWER: {first} [1]. Something else [2].\nQUOTES:\n[1] "{first}"\n[2] "words that are not there"')
+
+
+def test_llm_suite_skips_without_an_endpoint_and_measures_with_one(tmp_path: Path) -> None:
+    import os
+
+    from .openai_server import openai_server
+
+    def bench(**env: str) -> dict:
+        done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--suite", "llm", "--out", str(tmp_path)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True, timeout=600,
+                              env={**os.environ, **env})
+        return json.loads(done.stdout)
+
+    assert bench()["skipped"].startswith("no LLM endpoint: set QA_LLM_URL")
+    with openai_server(_first_sentence_reply) as server:
+        result = bench(QA_LLM_URL=server.url, QA_LLM_MODEL="stub")
+    for name, questions in (("seeds", 3), ("paraphrases", 3), ("overviews", 3)):
+        group = result[name]
+        assert group["questions"] == questions and group["llm_answered"] == 1.0
+        assert group["quotes_checked"] == 2 * questions and group["quotes_verified"] == 0.5
+        assert group["answers_with_sentences_left_out"] == 1.0

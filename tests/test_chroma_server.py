@@ -105,7 +105,7 @@ def test_a_server_that_stops_gives_one_line_errors(server: ChromaServer, folder:
     message = str(info.value)
     assert server.url in message and "chroma run" in message and "\n" not in message
     # The chat apologises with the same reason instead of failing.
-    text, sources = app.reply_parts(bot, "Berapa lama panggilan itu?", [])
+    [(text, sources)] = app.reply_parts(bot, "Berapa lama panggilan itu?", [])
     assert text.startswith("Sorry, Chroma server at") and sources == ""
     assert app.ask_json(bot, "How long was the call?")["error"] == str(
         pytest.raises(StoreError, bot.ask, "How long was the call?").value
