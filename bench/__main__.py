@@ -27,6 +27,15 @@ def _variant(record: dict) -> tuple[str, str]:
     return record["suite"], str(sizes[0].get("embedding", "")) if record["suite"] == "scale" else ""
 
 
+def merge(earlier: list[dict], results: list[dict]) -> tuple[list[dict], list[str]]:
+    """This run's records plus the earlier ones it did not redo, in suite order; and labels
+    naming the earlier ones kept."""
+    ran = {_variant(r) for r in results}
+    kept = [r for r in earlier if _variant(r) not in ran]
+    merged = sorted(kept + results, key=lambda r: SUITES.index(r["suite"]) if r["suite"] in SUITES else len(SUITES))
+    return merged, [f"{suite} (`{variant}`)" if variant else suite for suite, variant in map(_variant, kept)]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
@@ -86,11 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
             earlier = [json.loads(line) for path in args.include
                        for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            ran = {_variant(r) for r in results}
-            kept = [r for r in earlier if _variant(r) not in ran]
-            merged = sorted(kept + results,
-                            key=lambda r: SUITES.index(r["suite"]) if r["suite"] in SUITES else len(SUITES))
-            labels = [f"{suite} (`{variant}`)" if variant else suite for suite, variant in map(_variant, kept)]
+            merged, labels = merge(earlier, results)
             path = write_markdown(REPO / "BENCHMARKS.md", merged, ctx, command, labels)
             log.info("wrote %s", path)
     return 0

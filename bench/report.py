@@ -327,6 +327,7 @@ def _llm(r: dict) -> list[str]:
                            "answers with sentences left out", "answer accuracy", "reader's accuracy"), rows)
 
 
+TITLES = {"llm": "LLM answers", "coldstart": "Cold start"}
 SECTIONS: dict[str, Callable[[dict], list[str]]] = {
     "quality": _quality, "reading": _reading, "baseline": _baseline, "latency": _latency, "serving": _serving,
     "indexing": _indexing, "scale": _scale, "coldstart": _coldstart, "llm": _llm,
@@ -346,7 +347,7 @@ def render(results: list[dict], ctx: Context, command: str, included: Sequence[s
     lines += _machine(ctx, command)
     for result in results:
         if "skipped" in result:
-            title = f"## {result['suite'].capitalize()}"
+            title = f"## {TITLES.get(result['suite'], result['suite'].capitalize())}"
             lines += [title, "", *_para(f"_Skipped: {result['skipped']}._")]
         else:
             lines += SECTIONS[result["suite"]](result)

@@ -167,3 +167,16 @@ def test_llm_suite_skips_without_an_endpoint_and_measures_with_one(tmp_path: Pat
         assert group["questions"] == questions and group["llm_answered"] == 1.0
         assert group["quotes_checked"] == 2 * questions and group["quotes_verified"] == 0.5
         assert group["answers_with_sentences_left_out"] == 1.0
+
+
+def test_a_report_keeps_each_embeddings_scale_run_and_names_what_it_included() -> None:
+    from bench.__main__ import merge
+
+    def scale(embedding: str, p50: float) -> dict:
+        return {"suite": "scale", "sizes": [{"embedding": embedding, "p50_s": p50}]}
+
+    earlier = [{"suite": "latency", "p50_s": 0.2}, scale("offline-subword-v1", 0.2), scale("e5", 0.9)]
+    merged, labels = merge(earlier, [scale("e5", 0.3), {"suite": "quality"}])
+    assert [r["suite"] for r in merged] == ["quality", "latency", "scale", "scale"]
+    assert [r["sizes"][0]["p50_s"] for r in merged if r["suite"] == "scale"] == [0.2, 0.3]  # e5 redone
+    assert labels == ["latency", "scale (`offline-subword-v1`)"]
