@@ -194,12 +194,19 @@ class Bot:
         the first chunk of each article (and a notice when there are more articles)."""
         context, reply = _context(question, history)
         parsed = parse_question(question, context, reply)
-        if parsed.whole_library:
-            chunks, total = self.retriever.leads(LLM_CHUNKS)
-            return parsed, chunks, (f"The overview reads the opening of {len(chunks)} of the {total} articles."
-                                    if total > len(chunks) else "")
+        if not parsed.whole_library:
+            return parsed, self._search(parsed, context, LLM_CHUNKS), ""
+        chunks, total = self.retriever.leads(LLM_CHUNKS)
+        return parsed, chunks, (f"The overview reads the opening of {len(chunks)} of the {total} articles."
+                                if total > len(chunks) else "")
+
+    def _search(self, parsed: Question, context: str, k: int) -> list[Chunk]:
+        """The top `k` chunks for a question. A follow-up is retrieved with the question it
+        leans on (`context`, both retrievers), and read as asked: on the follow-up set,
+        prefixing the earlier question to what the reader sees made it answer that question
+        instead (1 of 24 right against 5 of 24)."""
         query = f"{context} {parsed.search_text}" if context else parsed.search_text
-        return parsed, self.retriever.retrieve(query, parsed.search_groups, k=LLM_CHUNKS), ""
+        return self.retriever.retrieve(query, parsed.search_groups, k=k)
 
     def sync(self, folder: str | Path, progress: bool = False) -> SyncReport:
         """Make the index match `folder` (only new or changed articles are embedded; removed
@@ -238,11 +245,7 @@ class Bot:
         self._refresh()
         context, reply = _context(question, history)
         parsed = parse_question(question, context, reply)
-        # A follow-up is retrieved with the question it leans on (both retrievers), and read as
-        # asked: on the follow-up set, prefixing the earlier question to what the reader sees
-        # made it answer that question instead (1 of 24 right against 5 of 24).
-        query = f"{context} {parsed.search_text}" if context else parsed.search_text
-        chunks = self.retriever.retrieve(query, parsed.search_groups, k=READ_CHUNKS)
+        chunks = self._search(parsed, context, READ_CHUNKS)
         t = time.perf_counter()
         answer = extract(parsed, parsed.text, chunks, self.reader, self.decider)
         self.timings = {**self.retriever.timings, "answer": time.perf_counter() - t,
