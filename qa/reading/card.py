@@ -40,6 +40,9 @@ def _recipe(recipe: dict) -> list[str]:
         chosen = " (chosen)" if r["run"] == recipe.get("chosen") else ""
         lines.append(f"| {r['run']}{chosen} | `{json.dumps(r['settings'])}` | {r['answerable_f1']} | "
                      f"{r['overall_f1']} | {r['unanswerable_declined']} |")
+    if recipe.get("tried"):
+        lines += ["", "Tried and not adopted:", ""]
+        lines += [f"- {t['what']}: {t['result']}; {t['decision']}." for t in recipe["tried"]]
     if "cpu_minutes_estimate" in recipe:
         lines += ["", f"On 2 CPU cores the same command (without `--device cuda`) takes about "
                   f"{recipe['cpu_minutes_estimate']} minutes, estimated from {recipe.get('cpu_estimate_basis', '')}."]

@@ -22,11 +22,10 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .augment import to_english
 from .card import write_card
 from .data import Example, facqa, idk_mrc
 from .metrics import squad2_f1, token_f1
@@ -52,9 +51,6 @@ class Settings:
     # of a half no-answer mix gave overall F1 0.75 against 0.64 for 0.6 epoch of a 35% mix.
     null_epochs: float = 1.0  # phase 2: as many steps as this share of an epoch over the mixed set
     null_share: float = 0.5  # share of no-answer windows in phase 2
-    # Share of training questions rewritten word by word into English (qa.reading.augment), so
-    # English questions over Indonesian articles are read as questions, not noise.
-    english_share: float = 0.0
     seed: int = 13
     limit: int = 0  # use at most this many training questions (a smoke run)
 
@@ -205,8 +201,6 @@ class Run:
             phase_ends = i + 1 == len(steps) or steps[i + 1][0] != phase
             if phase_ends:
                 state["scores"][phase] = evaluate(self.tokenizer, self.model, valid_set) if valid_set else {}
-                if valid_set:
-                    state["scores"][phase]["english"] = evaluate(self.tokenizer, self.model, english(valid_set))
                 log.info("after phase %s: %s", phase, state["scores"][phase])
                 self._keep(phase)
             if phase_ends or time.monotonic() - last_save > 300:
@@ -245,25 +239,9 @@ class Run:
         save_artefact(self.model, self.work / f"phase-{phase}", {"phase": phase})
 
 
-def english(examples: Sequence[Example], share: float = 1.0, seed: int = 0) -> list[Example]:
-    """`examples` with a `share` of their questions (chosen by `seed`) rewritten into English."""
-    rng = random.Random(seed)
-    return [replace(e, question=to_english(e.question, rng)) if rng.random() < share else e
-            for e in examples]
-
-
-def selection_score(scores: dict[str, Any]) -> float:
-    """What a phase (and a run) is chosen by: overall F1 on IDK-MRC valid, averaged with the
-    same questions rewritten into English when that was scored."""
-    values = [scores.get("overall_f1_best_margin", 0.0)]
-    if "english" in scores:
-        values.append(scores["english"].get("overall_f1_best_margin", 0.0))
-    return sum(values) / len(values)
-
-
 def choose(scores: dict[str, dict[str, Any]]) -> str:
-    """The phase whose model scores higher on valid (`selection_score`)."""
-    return max(scores, key=lambda p: selection_score(scores[p]))
+    """The phase whose model scores the higher overall F1 on valid."""
+    return max(scores, key=lambda p: scores[p].get("overall_f1_best_margin", 0.0))
 
 
 def parse_args(argv: list[str] | None) -> tuple[Settings, argparse.Namespace]:
@@ -298,7 +276,6 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     train_set = idk_mrc("train") + facqa("train")
     random.Random(s.seed).shuffle(train_set)
-    train_set = english(train_set, s.english_share, s.seed)
     valid_set = idk_mrc("valid")
     if s.limit:
         train_set, valid_set = train_set[: s.limit], valid_set[: max(20, s.limit // 10)]
