@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
+
+from qa import Bot
 
 from .context import Context, log, timed
-from .corpus import sample
+from .corpus import FacQA, sample
 from .metrics import seconds_summary
 
 QUESTIONS = 300
@@ -32,6 +35,7 @@ def run(ctx: Context) -> dict:
             stages[name].append(timings.get(name, 0.0))
         stages["other"].append(timings["total"] - sum(timings.get(name, 0.0) for name in STAGES))
     medians = {name: round(statistics.median(values), 6) for name, values in stages.items()}
+    fusion = fusion_comparison(bot, questions)
     total = sum(medians.values()) or 1.0
     return {
         "questions": len(questions),
@@ -40,4 +44,34 @@ def run(ctx: Context) -> dict:
         "stages_p50_s": medians,
         "stages_share": {name: round(value / total, 3) for name, value in medians.items()},
         "slowest_stage": max(medians, key=medians.__getitem__),
+        "fusion": fusion,
     }
+
+
+def fusion_comparison(bot: Bot, questions: Sequence[FacQA], k: int = 5) -> dict:
+    """The bot's own relative-score fusion (`bot.as_retriever`) against llama-index's
+    QueryFusionRetriever (relative_score, the bot's weights, one query, no LLM call) over the
+    bot's two sides (`bot.as_retrievers`): how often their top `k` agree, gold passage first
+    for each, and the median time of a retrieval through each."""
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.retrievers import QueryFusionRetriever
+
+    dense, bm25 = bot.as_retrievers()
+    llama = QueryFusionRetriever([dense, bm25], mode="relative_score", num_queries=1, use_async=False,
+                                 retriever_weights=[bot.retriever.dense_weight, 1.0],
+                                 similarity_top_k=k, llm=MockLLM())
+    ours = bot.as_retriever(k=k)
+    same = first_ours = first_llama = 0
+    times: dict[str, list[float]] = {"bot": [], "llama_index": []}
+    for item in questions:
+        a, ta = timed(lambda: ours.retrieve(item.question))
+        b, tb = timed(lambda: llama.retrieve(item.question))
+        times["bot"].append(ta)
+        times["llama_index"].append(tb)
+        same += [n.node.node_id for n in a] == [n.node.node_id for n in b]
+        first_ours += bool(a) and a[0].node.metadata["article"] == item.article
+        first_llama += bool(b) and b[0].node.metadata["article"] == item.article
+    n = len(questions) or 1
+    return {"questions": len(questions), "k": k, "same_top_k": round(same / n, 4),
+            "gold_first_bot": round(first_ours / n, 4), "gold_first_llama_index": round(first_llama / n, 4),
+            **{f"p50_{name}_s": round(statistics.median(v), 6) for name, v in times.items() if v}}

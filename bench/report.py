@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .coldstart import CLI_IMPORTS, IMPORTS
+from .coldstart import CLI_IMPORTS, IMPORTS, LLAMA_IMPORT
 from .context import Context
 
 PACKAGES = ("torch", "sentence-transformers", "chromadb", "llama-index-core", "gradio", "bm25s")
@@ -185,11 +185,21 @@ def _latency(r: dict) -> list[str]:
         f"p50 {_ms(r['p50_s'])} ms, p95 {_ms(r['p95_s'])} ms. Slowest stage: ",
         f"**{r['slowest_stage']}**. Stage medians from `bot.timings`; `other` is question parsing.",
     )
-    return lines + _table(
+    lines += _table(
         ("Stage", "median ms", "share"),
         [(name, _ms(value), _pct(r["stages_share"][name]))
          for name, value in r["stages_p50_s"].items()],
     )
+    if f := r.get("fusion"):
+        lines += ["", *_para(
+            f"Fusion, the same {f['questions']} questions: the bot's own relative-score fusion ",
+            "(`bot.as_retriever`) against llama-index's `QueryFusionRetriever(mode=\"relative_score\", ",
+            "num_queries=1)` over the bot's two sides (`bot.as_retrievers()`, the same weights). ",
+            f"Same top {f['k']}, in the same order: {_pct(f['same_top_k'])}."), "", *_table(
+            ("Fusion", "gold passage first", "median ms per retrieval"),
+            [("bot", _pct(f["gold_first_bot"]), _ms(f["p50_bot_s"])),
+             ("llama-index QueryFusionRetriever", _pct(f["gold_first_llama_index"]), _ms(f["p50_llama_index_s"]))])]
+    return lines
 
 
 def _indexing(r: dict) -> list[str]:
@@ -255,6 +265,9 @@ def _coldstart(r: dict) -> list[str]:
         (f"the ask command's floor: `{CLI_IMPORTS}`", f"{r['cli_import_floor_s']:.2f}",
          _x(r["cli_import_floor_s"] / floor if floor else None)),
     ]
+    if "llama_index_import_s" in r:
+        rows.append((f"`{LLAMA_IMPORT}` (beyond a bare interpreter), what fusing through "
+                     "llama-index would add to the ask command", f"{r['llama_index_import_s']:.2f}", "–"))
     if r["app"]:
         rows.append(("`python app.py` to its first answer in the web chat",
                      f"{r['app']['median_s']:.2f}", _x(r["app"]["ratio_to_floor"])))

@@ -135,6 +135,13 @@ class Bot:
 
         return HybridNodeRetriever(self, k=k)
 
+    def as_retrievers(self, depth: int = 30) -> tuple[Any, Any]:
+        """(dense, bm25): each side of the hybrid retrieval alone as a llama-index
+        `BaseRetriever` with its raw scores, to fuse or rerank in your own pipeline."""
+        from .llama import SideRetriever
+
+        return SideRetriever(self, "dense", depth), SideRetriever(self, "bm25", depth)
+
     def as_query_engine(self) -> Any:
         """A llama-index query engine: `.query(q)` gives a `Response` with the answer text and
         its citations as `source_nodes` (verbatim quote, article offsets, score)."""

@@ -3,6 +3,7 @@ a query engine whose `Response.source_nodes` are the verbatim citations.
 
     retriever = bot.as_retriever(k=5)          # NodeWithScore(TextNode) per chunk, with offsets
     engine = bot.as_query_engine()             # engine.query(q).response, .source_nodes
+    dense, bm25 = bot.as_retrievers()          # each side alone, to fuse or rerank yourself
 
 llama-index is imported only when one of these is built, so the command line does not pay for it.
 """
@@ -40,14 +41,43 @@ class HybridNodeRetriever(BaseRetriever):
             bot._refresh()
             question = parse_question(query_bundle.query_str)
             chunks = bot.retriever.retrieve(question.search_text, question.search_groups, k=self.k)
-        nodes = []
-        for chunk in chunks:
-            meta = {key: chunk.meta[key] for key in ("article", "title", "chunk_no", "source", "place")
-                    if key in chunk.meta}
-            node = TextNode(id_=chunk.id, text=chunk.text, metadata=meta,
-                            start_char_idx=int(chunk.meta["start"]), end_char_idx=int(chunk.meta["end"]))
-            nodes.append(NodeWithScore(node=node, score=chunk.score))
-        return nodes
+        return [NodeWithScore(node=_node(c.id, c.text, c.meta), score=c.score) for c in chunks]
+
+
+class SideRetriever(BaseRetriever):
+    """One side of the bot's hybrid retrieval as a `BaseRetriever`: "dense" (the question's
+    embedding against Chroma; score: cosine similarity) or "bm25" (Indonesian stems, English
+    words with their translations; score: BM25), up to `depth` chunk nodes with raw scores.
+
+    Fused by llama-index's `QueryFusionRetriever(mode="relative_score", num_queries=1,
+    retriever_weights=[bot.retriever.dense_weight, 1.0])` they rank the chunks as
+    `bot.as_retriever()` does (tests/test_llama.py checks this)."""
+
+    def __init__(self, bot: Bot, side: str, depth: int = 30, **kwargs: Any) -> None:
+        if side not in ("dense", "bm25"):
+            raise ValueError(f"side {side!r} is not a retriever: use 'dense' or 'bm25'")
+        super().__init__(**kwargs)
+        self.bot, self.side, self.depth = bot, side, depth
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        bot = self.bot
+        with bot._lock:
+            bot._refresh()
+            question = parse_question(query_bundle.query_str)
+            retriever = bot.retriever
+            hits = (retriever.dense_hits(question.search_text, self.depth) if self.side == "dense"
+                    else retriever.bm25_hits(question.search_groups, self.depth))
+            ids = [retriever.ids[i] for i, _ in hits]
+            found = bot.store.chunks(ids)
+        return [NodeWithScore(node=_node(cid, *found[cid]), score=score)
+                for cid, (_, score) in zip(ids, hits) if cid in found]
+
+
+def _node(chunk_id: str, text: str, meta: dict[str, Any]) -> TextNode:
+    """A chunk as a TextNode: its text, article offsets and article metadata."""
+    kept = {key: meta[key] for key in ("article", "title", "chunk_no", "source", "place") if key in meta}
+    return TextNode(id_=chunk_id, text=text, metadata=kept,
+                    start_char_idx=int(meta["start"]), end_char_idx=int(meta["end"]))
 
 
 def answer_response(answer: Answer) -> Response:

@@ -48,11 +48,16 @@ class HybridRetriever:
     """Dense (Chroma) + BM25 (bm25s, Indonesian stems) over the same chunks, fused by weighted
     relative scores (each side min-max normalised over its top hits, then summed).
 
-    The fusion is written here rather than taken from llama-index's QueryFusionRetriever
-    because that one needs an LLM object even for a single query, and because the subword
-    fallback's dense side must weigh less: on FacQA, relative-score fusion with that weight
-    ranked the gold passage first for 74% of questions against 60% for reciprocal-rank
-    fusion (k=60), which lets a weak retriever's rank 1 outvote a strong one's rank 2."""
+    The fusion is llama-index's relative-score fusion written out (six lines) rather than
+    QueryFusionRetriever itself, because the ask command does not import llama-index: its
+    import costs 1.5 s of a cold start (BENCHMARKS.md, cold start). The arithmetic is the same:
+    `bot.as_retrievers()` gives the two sides as llama-index retrievers, and
+    QueryFusionRetriever(mode="relative_score", num_queries=1) over them ranks FacQA's chunks
+    as this does (BENCHMARKS.md, latency; tests/test_llama.py). Relative scores, not
+    reciprocal ranks, because the subword fallback's dense side must weigh less: on FacQA,
+    relative-score fusion with that weight ranked the gold passage first for 74% of questions
+    against 60% for reciprocal-rank fusion (k=60), which lets a weak retriever's rank 1
+    outvote a strong one's rank 2."""
 
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store = store
@@ -71,8 +76,9 @@ class HybridRetriever:
         self.position = {cid: i for i, cid in enumerate(self.ids)}
         self.loaded_from = lexical.loaded_from
 
-    def _bm25(self, groups: Sequence[Sequence[str]], k: int) -> list[tuple[int, float]]:
-        """BM25 where each question word counts once: its best-scoring form or translation."""
+    def bm25_hits(self, groups: Sequence[Sequence[str]], k: int) -> list[tuple[int, float]]:
+        """(row, BM25 score) of the top `k` chunks, where each question word counts once: its
+        best-scoring form or translation."""
         scores = np.zeros(len(self.ids), dtype=np.float32)
         for group in groups:
             known = [t for t in group if t in self.bm25.vocab_dict]
@@ -83,7 +89,8 @@ class HybridRetriever:
         top = np.argsort(-scores)[:k]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
-    def _dense(self, query: str, k: int) -> list[tuple[int, float]]:
+    def dense_hits(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(row, cosine similarity) of the top `k` chunks for `query`'s embedding."""
         t = time.perf_counter()
         vector = self.embedder.encode_query([query])[0]
         self.timings["embed"] = time.perf_counter() - t
@@ -97,9 +104,9 @@ class HybridRetriever:
         question word, its stems and translations) to BM25."""
         if not self.ids:
             return []
-        dense = self._dense(query, depth)
+        dense = self.dense_hits(query, depth)
         t = time.perf_counter()
-        lexical = self._bm25(groups, depth)
+        lexical = self.bm25_hits(groups, depth)
         self.timings["bm25"] = time.perf_counter() - t
         t = time.perf_counter()
         fused: dict[int, float] = defaultdict(float)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from llama_index.core.base.response.schema import Response
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
@@ -48,3 +49,33 @@ def test_as_query_engine_answers_with_citations_as_source_nodes(seeds_bot) -> No
 def test_a_question_not_in_the_articles_has_no_source_nodes(seeds_bot) -> None:  # type: ignore[no-untyped-def]
     response = seeds_bot.as_query_engine().query("Who won the 2022 World Cup?")
     assert response.metadata["found"] is False and response.source_nodes == [] and "not find" in str(response)
+
+
+def test_each_side_is_a_retriever_and_query_fusion_over_them_ranks_as_the_bot_does(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from pathlib import Path
+
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.retrievers import QueryFusionRetriever
+
+    dense, bm25 = seeds_bot.as_retrievers()
+    assert isinstance(dense, BaseRetriever) and isinstance(bm25, BaseRetriever)
+    article = (SEEDS / ANSWER_ARTICLE).read_text(encoding="utf-8-sig")
+    for side in (dense, bm25):
+        nodes = side.retrieve(ASK)
+        assert nodes and [n.score for n in nodes] == sorted((n.score for n in nodes), reverse=True)
+        first = next(n for n in nodes if n.node.metadata["article"] == ANSWER_ARTICLE)
+        assert article[first.node.start_char_idx:first.node.end_char_idx] == first.node.text
+    weights = [seeds_bot.retriever.dense_weight, 1.0]
+    fusion = QueryFusionRetriever([dense, bm25], mode="relative_score", retriever_weights=weights,
+                                  num_queries=1, use_async=False, similarity_top_k=5, llm=MockLLM())
+    questions = [json.loads(line)["q"] for line in
+                 (Path(__file__).parents[1] / "bench/questions/seeds.jsonl").read_text().splitlines() if line.strip()]
+    for question in questions:
+        ours = seeds_bot.as_retriever(k=5).retrieve(question)
+        fused = fusion.retrieve(question)
+        assert [n.node.node_id for n in fused] == [n.node.node_id for n in ours], question
+        # the same relative scores; llama-index divides the weights by their sum
+        assert all(abs(a.score * sum(weights) - b.score) < 1e-6 for a, b in zip(fused, ours)), question
+    with pytest.raises(ValueError, match="'dense' or 'bm25'"):
+        type(dense)(seeds_bot, "sparse")
