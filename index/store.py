@@ -372,7 +372,7 @@ class Store:
         entries = {a.name: _entry(a, len(s)) for a, s in articles}
         texts = {a.name: a.text for a, _ in articles}
         bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not progress)
-        rows = (row for a, s in articles for row in _rows(a, s))
+        rows = (row for a, s in articles for row in chunk_rows(a, s))
         while batch := list(itertools.islice(rows, BATCH)):
             vectors = embedder.encode_documents([r[3] for r in batch])
             with self._guarded("writing chunks"):
@@ -440,11 +440,12 @@ def _entry(article: Article, chunks: int) -> dict[str, Any]:
             "source": article.source, "place": article.place}
 
 
-def _rows(
-    article: Article, spans: list[tuple[int, int]]
+def chunk_rows(
+    article: Article, spans: list[tuple[int, int]] | None = None
 ) -> Iterator[tuple[str, str, dict[str, Any], str]]:
-    """(id, text, metadata, text to embed) for each chunk span of an article."""
-    for no, (start, end) in enumerate(spans):
+    """(id, text, metadata, text to embed) for each chunk span of an article (default: its
+    sentence chunks)."""
+    for no, (start, end) in enumerate(chunk_spans(article) if spans is None else spans):
         text = article.text[start:end]
         meta = {
             "article": article.name,

@@ -79,3 +79,24 @@ def test_each_side_is_a_retriever_and_query_fusion_over_them_ranks_as_the_bot_do
         assert all(abs(a.score * sum(weights) - b.score) < 1e-6 for a, b in zip(fused, ours)), question
     with pytest.raises(ValueError, match="'dense' or 'bm25'"):
         type(dense)(seeds_bot, "sparse")
+
+
+def test_the_article_node_parser_gives_the_index_s_chunks(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+    from llama_index.core import SimpleDirectoryReader
+    from llama_index.core.ingestion import IngestionPipeline
+
+    from index.articles import ArticleError
+    from index.nodes import ArticleNodeParser, Document
+
+    documents = SimpleDirectoryReader(str(SEEDS)).load_data()
+    nodes = IngestionPipeline(transformations=[ArticleNodeParser()]).run(documents=documents)
+    indexed = dict((cid, (text, meta)) for cid, text, meta in seeds_bot.store.iter_chunks())
+    assert len(nodes) == len(indexed) > 4
+    texts = {d.metadata["file_name"]: d.text for d in documents}
+    for node in nodes:
+        text, meta = indexed[node.node_id]
+        assert node.text == text == texts[meta["article"]][node.start_char_idx:node.end_char_idx]
+        assert (node.start_char_idx, node.end_char_idx) == (meta["start"], meta["end"])
+        assert node.metadata["title"] == meta["title"] and node.ref_doc_id in {d.doc_id for d in documents}
+    with pytest.raises(ArticleError, match="links.txt: no article text"):
+        ArticleNodeParser().get_nodes_from_documents([Document(text="Baca Juga: Berita Lain\n", metadata={"file_name": "links.txt"})])
