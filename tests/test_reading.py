@@ -115,6 +115,8 @@ def test_training_resumes_from_its_checkpoint(trained, tiny_base: Path) -> None:
     again = Run(run.s, run.work, base=tiny_base)
     resumed = again.train(EXAMPLES, [])
     assert resumed["step"] == state["step"] and again.losses == run.losses  # nothing left to do
+    # the run's training time is kept in the checkpoint, for a total over every sitting
+    assert 0 < state["seconds"] == resumed["seconds"]
 
 
 def test_artefact_round_trips_bit_identically(trained, tiny_base: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -204,6 +204,9 @@ class Run:
                 log.info("after phase %s: %s", phase, state["scores"][phase])
                 self._keep(phase)
             if phase_ends or time.monotonic() - last_save > 300:
+                # Training time summed over every process of the run, so a run resumed across
+                # several sittings still reports what it cost in all.
+                state["seconds"] = state.get("seconds", 0.0) + time.monotonic() - last_save
                 self._checkpoint(optimizer, schedule, state)
                 last_save = time.monotonic()
         bar.close()
@@ -288,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     for f in chosen.iterdir():
         shutil.copy(f, args.out / f.name)
     info = {"phase": phase, "settings": asdict(s), "valid": state["scores"],
-            "train_questions": len(train_set), "minutes": round((time.monotonic() - started) / 60, 1),
+            "train_questions": len(train_set), "minutes": round(state.get("seconds", 0.0) / 60, 1),
+            "minutes_this_process": round((time.monotonic() - started) / 60, 1),
             "device": args.device if args.device != "cpu" else f"cpu ({torch.get_num_threads()} threads)",
             "command": "python -m qa.reading.train " + " ".join(sys.argv[1:] if argv is None else argv)}
     (args.out / "training.json").write_text(json.dumps(info, indent=2) + "\n")
