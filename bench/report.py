@@ -191,11 +191,11 @@ def _latency(r: dict) -> list[str]:
          for name, value in r["stages_p50_s"].items()],
     )
     if f := r.get("fusion"):
-        lines += ["", *_para(
+        lines += [*_para(
             f"Fusion, the same {f['questions']} questions: the bot's own relative-score fusion ",
             "(`bot.as_retriever`) against llama-index's `QueryFusionRetriever(mode=\"relative_score\", ",
             "num_queries=1)` over the bot's two sides (`bot.as_retrievers()`, the same weights). ",
-            f"Same top {f['k']}, in the same order: {_pct(f['same_top_k'])}."), "", *_table(
+            f"Same top {f['k']}, in the same order: {_pct(f['same_top_k'])}."), *_table(
             ("Fusion", "gold passage first", "median ms per retrieval"),
             [("bot", _pct(f["gold_first_bot"]), _ms(f["p50_bot_s"])),
              ("llama-index QueryFusionRetriever", _pct(f["gold_first_llama_index"]), _ms(f["p50_llama_index_s"]))])]
