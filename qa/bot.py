@@ -175,7 +175,9 @@ class Bot:
             started = time.perf_counter()
             self._refresh()
             parsed, chunks, notice = self._passages(question, history)
-            self.timings = {**self.retriever.timings, "retrieve": time.perf_counter() - started}
+            # This call's own timings: another question may finish while the LLM writes.
+            timings = {**self.retriever.timings, "retrieve": time.perf_counter() - started}
+            self.timings = timings
         if not chunks:  # nothing to read: the reader says so without asking anyone
             with self._lock:
                 yield extract(parsed, parsed.text, chunks, self.reader, self.decider)
@@ -193,7 +195,9 @@ class Bot:
             answer.notice = f"{str(err)[:1].upper()}{str(err)[1:]}; this is the extractive reader's answer."
         else:
             answer.notice = " ".join(n for n in (answer.notice, notice) if n)
-        self.timings.update(llm=time.perf_counter() - t, total=time.perf_counter() - started)
+        timings.update(llm=time.perf_counter() - t, total=time.perf_counter() - started)
+        with self._lock:
+            self.timings = timings
         yield answer
 
     def _passages(self, question: str, history: Sequence[Message] | None) -> tuple[Question, list[Chunk], str]:

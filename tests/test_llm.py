@@ -179,6 +179,19 @@ def test_stream_shows_the_answer_growing_then_the_checked_answer(seeds_bot: Bot)
     assert bot.ask(QUESTION, llm=False).answerer == "reader"
 
 
+def test_timings_are_those_of_the_answer_that_finished_last(seeds_bot: Bot) -> None:
+    with openai_server(faithful) as server:
+        bot = Bot(seeds_bot.store, seeds_bot.embedder, reader=seeds_bot.reader, llm=LLMConfig(server.url, "stub"))
+        stream = bot.ask_stream(QUESTION)
+        assert isinstance(next(stream), str)  # the LLM is writing; meanwhile the reader answers
+        bot.ask("Siapa Yuri Ushakov?", llm=False)
+        assert "answer" in bot.timings and "llm" not in bot.timings
+        *_, final = stream
+    assert isinstance(final, Answer) and final.answerer == "llm"
+    assert {"retrieve", "llm", "total"} <= set(bot.timings) and "answer" not in bot.timings
+    assert bot.timings["total"] >= bot.timings["llm"] > 0
+
+
 def _chunk(text: str, article: str = "a.txt", start: int = 100) -> Chunk:
     return Chunk(article, text, {"article": article, "start": start, "title": article}, 0.5)
 
