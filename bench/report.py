@@ -196,9 +196,10 @@ def _latency(r: dict) -> list[str]:
             "(`bot.as_retriever`) against llama-index's `QueryFusionRetriever(mode=\"relative_score\", ",
             "num_queries=1)` over the bot's two sides (`bot.as_retrievers()`, the same weights). ",
             f"Same top {f['k']}, in the same order: {_pct(f['same_top_k'])}."), *_table(
-            ("Fusion", "gold passage first", "median ms per retrieval"),
+            ("Fusion", "own passage first", "median ms per retrieval"),
             [("bot", _pct(f["gold_first_bot"]), _ms(f["p50_bot_s"])),
-             ("llama-index QueryFusionRetriever", _pct(f["gold_first_llama_index"]), _ms(f["p50_llama_index_s"]))])]
+             ("llama-index QueryFusionRetriever (through the two adapters)", _pct(f["gold_first_llama_index"]),
+              _ms(f["p50_llama_index_s"]))])]
     return lines
 
 
@@ -266,8 +267,8 @@ def _coldstart(r: dict) -> list[str]:
          _x(r["cli_import_floor_s"] / floor if floor else None)),
     ]
     if "llama_index_import_s" in r:
-        rows.append((f"`{LLAMA_IMPORT}` (beyond a bare interpreter), what fusing through "
-                     "llama-index would add to the ask command", f"{r['llama_index_import_s']:.2f}", "–"))
+        rows.append((f"what `{LLAMA_IMPORT}` adds to the ask command's floor (fusing through "
+                     "llama-index would need it)", f"{r['llama_index_import_s']:.2f}", "–"))
     if r["app"]:
         rows.append(("`python app.py` to its first answer in the web chat",
                      f"{r['app']['median_s']:.2f}", _x(r["app"]["ratio_to_floor"])))

@@ -7,7 +7,7 @@
     nodes = ArticleNodeParser().get_nodes_from_documents(documents)
     # TextNode per chunk: text == document.text[start_char_idx:end_char_idx], the article's
     # title, dateline source and place in metadata; the index's chunks (for a UTF-8 .txt
-    # article, the same ids too)
+    # article, the same ids and offsets too)
 
 Each document is one article (its `file_name` metadata, else its id, names it): the headline,
 dateline and link lines are recognised as in the index (`index.articles.parse`), and the body is
@@ -24,16 +24,23 @@ from typing import Any
 
 from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNode
+from pydantic import PrivateAttr
 
 from .articles import ArticleError, parse
 from .store import chunk_rows
 
 
 class ArticleNodeParser(NodeParser):
-    """News articles -> sentence-chunk `TextNode`s with offsets into the article text.
+    """News articles -> sentence-chunk `TextNode`s with offsets into the document's text.
 
-    A document that is no article (only headings or links) raises `ArticleError` with the
-    index's one-line reason, naming the document."""
+    Offsets and text are the document's own, so `node.text == document.text[start_char_idx:
+    end_char_idx]` holds for documents with Windows line ends or a BOM too (the index reads
+    those as LF without the BOM; its chunk text then differs in line ends only). Embeddings and
+    LLM prompts see the article title with the text, not the bookkeeping metadata. A document
+    that is no article (only headings or links) raises `ArticleError` with the index's one-line
+    reason, naming the document."""
+
+    _offsets: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def class_name(cls) -> str:
@@ -47,12 +54,46 @@ class ArticleNodeParser(NodeParser):
             if not text.strip():
                 raise ArticleError(f"{name}: empty document; give it the article's text")
             article = parse(text.encode("utf-8"), name)
-            for cid, chunk, meta, _ in chunk_rows(article):
-                node = TextNode(id_=cid, text=chunk, start_char_idx=meta["start"], end_char_idx=meta["end"],
-                                metadata={**document.metadata, **meta})
+            position = _positions(text)
+            if len(position) != len(article.text) + 1:  # not a text the index reads as BOM + line ends
+                raise ArticleError(f"{name}: the text changed when read as an article; pass it as UTF-8 text")
+            for cid, _, meta, _ in chunk_rows(article):
+                start, end = position[meta["start"]], position[meta["end"]]
+                kept = {**document.metadata, **{k: v for k, v in meta.items() if k not in ("start", "end")}}
+                node = TextNode(
+                    id_=cid, text=text[start:end], start_char_idx=start, end_char_idx=end, metadata=kept,
+                    excluded_embed_metadata_keys=[k for k in kept if k != "title"],
+                    excluded_llm_metadata_keys=[*document.excluded_llm_metadata_keys, *_BOOKKEEPING],
+                )
                 node.relationships[NodeRelationship.SOURCE] = document.as_related_node_info()
+                self._offsets[cid] = (start, end)
                 out.append(node)
         return out
 
+    def _postprocess_parsed_nodes(self, nodes: list[BaseNode], parent_doc_map: dict[str, Document]) -> list[BaseNode]:
+        """llama-index's post-processing, then this parser's offsets again: it would search for
+        each chunk's text in the document and take the first match it finds."""
+        nodes = super()._postprocess_parsed_nodes(nodes, parent_doc_map)
+        for node in nodes:
+            if isinstance(node, TextNode) and node.node_id in self._offsets:
+                node.start_char_idx, node.end_char_idx = self._offsets.pop(node.node_id)
+        return nodes
 
-__all__ = ["ArticleNodeParser", "Document"]
+
+# Metadata the index keeps for itself, not for a model to read.
+_BOOKKEEPING = ("digest", "chunk_no", "headline")
+
+
+def _positions(raw: str) -> list[int]:
+    """Where each character of `raw` as the index reads it (no BOM, line ends LF) sits in
+    `raw`, and one more entry for the end."""
+    position = []
+    i = 1 if raw.startswith("\ufeff") else 0
+    while i < len(raw):
+        position.append(i)
+        i += 2 if raw.startswith("\r\n", i) else 1
+    position.append(len(raw))
+    return position
+
+
+__all__ = ["ArticleNodeParser"]

@@ -20,13 +20,16 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import struct
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+log = logging.getLogger(__name__)
 NAME = "multilingual-e5-small-q4"
 WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 TOKENIZER_SHA256 = "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39"
@@ -138,9 +141,16 @@ def fast_tokenizer_config(folder: Path) -> None:
     if config.get("tokenizer_class") == "PreTrainedTokenizerFast":
         return
     config["tokenizer_class"] = "PreTrainedTokenizerFast"
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    tmp = None
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=".tokenizer_config.", suffix=".tmp", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(json.dumps(config, indent=2) + "\n")
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only cache still loads, only slower
+        log.warning("%s could not be updated (%s); its tokenizer loads the slow way", path, exc)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def build(path: Path) -> Path:

@@ -135,10 +135,14 @@ class Bot:
 
         return HybridNodeRetriever(self, k=k)
 
-    def as_retrievers(self, depth: int = 30) -> tuple[Any, Any]:
+    def as_retrievers(self, depth: int | None = None) -> tuple[Any, Any]:
         """(dense, bm25): each side of the hybrid retrieval alone as a llama-index
-        `BaseRetriever` with its raw scores, to fuse or rerank in your own pipeline."""
+        `BaseRetriever` with its raw scores (`depth` hits each, by default as many as the bot
+        fuses), to fuse or rerank in your own pipeline."""
         from .llama import SideRetriever
+        from .retrieve import DEPTH
+
+        depth = depth or DEPTH
 
         return SideRetriever(self, "dense", depth), SideRetriever(self, "bm25", depth)
 
@@ -180,7 +184,9 @@ class Bot:
             self.timings = timings
         if not chunks:  # nothing to read: the reader says so without asking anyone
             with self._lock:
-                yield extract(parsed, parsed.text, chunks, self.reader, self.decider)
+                answer = extract(parsed, parsed.text, chunks, self.reader, self.decider)
+                self.timings = {**timings, "total": time.perf_counter() - started}
+            yield answer
             return
         t = time.perf_counter()
         reply = ""
@@ -195,9 +201,8 @@ class Bot:
             answer.notice = f"{str(err)[:1].upper()}{str(err)[1:]}; this is the extractive reader's answer."
         else:
             answer.notice = " ".join(n for n in (answer.notice, notice) if n)
-        timings.update(llm=time.perf_counter() - t, total=time.perf_counter() - started)
         with self._lock:
-            self.timings = timings
+            self.timings = {**timings, "llm": time.perf_counter() - t, "total": time.perf_counter() - started}
         yield answer
 
     def _passages(self, question: str, history: Sequence[Message] | None) -> tuple[Question, list[Chunk], str]:

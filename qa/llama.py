@@ -19,6 +19,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from pydantic import ConfigDict
 
 from .question import parse_question
+from .retrieve import DEPTH
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -53,7 +54,7 @@ class SideRetriever(BaseRetriever):
     retriever_weights=[bot.retriever.dense_weight, 1.0])` they rank the chunks as
     `bot.as_retriever()` does (tests/test_llama.py checks this)."""
 
-    def __init__(self, bot: Bot, side: str, depth: int = 30, **kwargs: Any) -> None:
+    def __init__(self, bot: Bot, side: str, depth: int = DEPTH, **kwargs: Any) -> None:
         if side not in ("dense", "bm25"):
             raise ValueError(f"side {side!r} is not a retriever: use 'dense' or 'bm25'")
         super().__init__(**kwargs)
@@ -65,6 +66,8 @@ class SideRetriever(BaseRetriever):
             bot._refresh()
             question = parse_question(query_bundle.query_str)
             retriever = bot.retriever
+            if not retriever.ids:
+                return []
             hits = (retriever.dense_hits(question.search_text, self.depth) if self.side == "dense"
                     else retriever.bm25_hits(question.search_groups, self.depth))
             ids = [retriever.ids[i] for i, _ in hits]

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # Weight of the dense side when the embedding is the subword last resort (BM25 weighs 1); a
 # real encoder, hub or packaged, weighs as much as BM25.
 SUBWORD_DENSE_WEIGHT = 0.25
+# Hits each side contributes to the fusion.
+DEPTH = 30
 
 
 @dataclass
@@ -50,7 +52,7 @@ class HybridRetriever:
 
     The fusion is llama-index's relative-score fusion written out (six lines) rather than
     QueryFusionRetriever itself, because the ask command does not import llama-index: its
-    import costs 1.5 s of a cold start (BENCHMARKS.md, cold start). The arithmetic is the same:
+    import costs about 1.3 s of a cold start (BENCHMARKS.md, cold start). The arithmetic is the same:
     `bot.as_retrievers()` gives the two sides as llama-index retrievers, and
     QueryFusionRetriever(mode="relative_score", num_queries=1) over them ranks FacQA's chunks
     as this does (BENCHMARKS.md, latency; tests/test_llama.py). Relative scores, not
@@ -99,7 +101,7 @@ class HybridRetriever:
         self.timings["dense"] = time.perf_counter() - t
         return [(self.position[cid], score) for cid, score in hits if cid in self.position]
 
-    def retrieve(self, query: str, groups: Sequence[Sequence[str]], k: int = 12, depth: int = 30) -> list[Chunk]:
+    def retrieve(self, query: str, groups: Sequence[Sequence[str]], k: int = 12, depth: int = DEPTH) -> list[Chunk]:
         """Top `k` chunks for a question: `query` goes to the dense side, `groups` (per
         question word, its stems and translations) to BM25."""
         if not self.ids:

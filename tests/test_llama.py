@@ -51,7 +51,7 @@ def test_a_question_not_in_the_articles_has_no_source_nodes(seeds_bot) -> None: 
     assert response.metadata["found"] is False and response.source_nodes == [] and "not find" in str(response)
 
 
-def test_each_side_is_a_retriever_and_query_fusion_over_them_ranks_as_the_bot_does(seeds_bot) -> None:  # type: ignore[no-untyped-def]
+def test_each_side_is_a_retriever_and_query_fusion_over_them_ranks_as_the_bot_does(seeds_bot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     import json
     from pathlib import Path
 
@@ -77,6 +77,16 @@ def test_each_side_is_a_retriever_and_query_fusion_over_them_ranks_as_the_bot_do
         assert [n.node.node_id for n in fused] == [n.node.node_id for n in ours], question
         # the same relative scores; llama-index divides the weights by their sum
         assert all(abs(a.score * sum(weights) - b.score) < 1e-6 for a, b in zip(fused, ours)), question
+    # and with the subword fallback's lighter dense side
+    monkeypatch.setattr(seeds_bot.retriever, "dense_weight", 0.25)
+    light = QueryFusionRetriever([dense, bm25], mode="relative_score", retriever_weights=[0.25, 1.0],
+                                 num_queries=1, use_async=False, similarity_top_k=5, llm=MockLLM())
+    changed = 0
+    for question in questions:
+        ours = [n.node.node_id for n in seeds_bot.as_retriever(k=5).retrieve(question)]
+        assert [n.node.node_id for n in light.retrieve(question)] == ours, question
+        changed += ours != [n.node.node_id for n in fusion.retrieve(question)]
+    assert changed > 0  # the weight matters, so the comparison above is not vacuous
     with pytest.raises(ValueError, match="'dense' or 'bm25'"):
         type(dense)(seeds_bot, "sparse")
 
@@ -86,7 +96,9 @@ def test_the_article_node_parser_gives_the_index_s_chunks(seeds_bot) -> None:  #
     from llama_index.core.ingestion import IngestionPipeline
 
     from index.articles import ArticleError
-    from index.nodes import ArticleNodeParser, Document
+    from llama_index.core.schema import Document, MetadataMode
+
+    from index.nodes import ArticleNodeParser
 
     documents = SimpleDirectoryReader(str(SEEDS)).load_data()
     nodes = IngestionPipeline(transformations=[ArticleNodeParser()]).run(documents=documents)
@@ -98,5 +110,32 @@ def test_the_article_node_parser_gives_the_index_s_chunks(seeds_bot) -> None:  #
         assert node.text == text == texts[meta["article"]][node.start_char_idx:node.end_char_idx]
         assert (node.start_char_idx, node.end_char_idx) == (meta["start"], meta["end"])
         assert node.metadata["title"] == meta["title"] and node.ref_doc_id in {d.doc_id for d in documents}
+    # Windows line ends and a BOM: offsets into the document's own text, the index's chunks
+    raw = "\ufeffJudul Berita Hari Ini\r\n\r\nJAKARTA, KOMPAS.com - Kalimat pertama.\r\nKalimat kedua. Kalimat ketiga.\r\n"
+    crlf = ArticleNodeParser().get_nodes_from_documents([Document(text=raw, metadata={"file_name": "crlf.txt"})])
+    from index.articles import parse
+    from index.store import chunk_rows
+
+    article = parse(raw.encode("utf-8"), "crlf.txt")
+    rows = list(chunk_rows(article))
+    assert [n.node_id for n in crlf] == [cid for cid, *_ in rows] and len(crlf) >= 1
+    for node, (_, text, _, _) in zip(crlf, rows):
+        assert raw[node.start_char_idx:node.end_char_idx] == node.text and node.text.replace("\r\n", "\n") == text
+    embedded = crlf[0].get_content(metadata_mode=MetadataMode.EMBED)
+    assert embedded.startswith("title: Judul Berita Hari Ini") and "digest" not in embedded and "file_name" not in embedded
     with pytest.raises(ArticleError, match="links.txt: no article text"):
         ArticleNodeParser().get_nodes_from_documents([Document(text="Baca Juga: Berita Lain\n", metadata={"file_name": "links.txt"})])
+
+
+def test_the_sides_of_an_empty_index_find_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qa import Bot
+
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "a.txt").write_text("Harga beras naik di pasar tradisional pada Senin.\n", encoding="utf-8")
+    bot = Bot.from_articles(tmp_path / "articles", persist_dir=tmp_path / "index")
+    (tmp_path / "articles" / "a.txt").unlink()
+    (tmp_path / "articles" / "b.txt").write_text("Baca Juga: Berita Lain\n", encoding="utf-8")  # skipped: no article
+    bot.sync(tmp_path / "articles")
+    assert bot.store.count() == 0
+    dense, bm25 = bot.as_retrievers()
+    assert dense.retrieve("harga beras") == [] and bm25.retrieve("harga beras") == []

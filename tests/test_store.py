@@ -211,3 +211,26 @@ def test_an_older_packaged_folder_gets_the_fast_tokenizer_with_the_same_tokens(t
     a, b = slow(question, context, **args), fast(question, context, **args)
     assert len(a["input_ids"]) > 1 and a["input_ids"] == b["input_ids"] and a["offset_mapping"] == b["offset_mapping"]
     assert [a.sequence_ids(i) for i in range(len(a["input_ids"]))] == [b.sequence_ids(i) for i in range(len(b["input_ids"]))]
+
+
+def test_a_packaged_folder_that_cannot_be_written_still_loads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    import index.packaged_e5 as packaged
+    from index.embedder import packaged_model_path
+
+    old = tmp_path / "read-only"
+    old.mkdir()
+    config = {**json.loads((packaged_model_path() / "tokenizer_config.json").read_text()),
+              "tokenizer_class": "XLMRobertaTokenizer"}
+    (old / "tokenizer_config.json").write_text(json.dumps(config))
+
+    def refused(src: str, dst: object) -> None:
+        raise PermissionError(30, "Read-only file system")
+
+    monkeypatch.setattr(packaged.os, "replace", refused)
+    with caplog.at_level("WARNING"):
+        packaged.fast_tokenizer_config(old)
+    assert json.loads((old / "tokenizer_config.json").read_text())["tokenizer_class"] == "XLMRobertaTokenizer"
+    assert any("could not be updated" in r.getMessage() and "Read-only" in r.getMessage() for r in caplog.records)
+    assert [p.name for p in old.iterdir()] == ["tokenizer_config.json"]  # no temporary file left
