@@ -43,7 +43,10 @@ def _recipe(recipe: dict) -> list[str]:
     if recipe.get("tried"):
         lines += ["", "Tried and not adopted:", ""]
         lines += [f"- {t['what']}: {t['result']}; {t['decision']}." for t in recipe["tried"]]
-    if "cpu_minutes_estimate" in recipe:
+    if cpu := recipe.get("cpu_run"):
+        lines += ["", f"On 2 CPU cores the same command (without `--device cuda`) trained in {cpu['minutes']} "
+                  f"minutes ({cpu.get('conditions', '')}); that run scored {cpu.get('scores', '')}."]
+    elif "cpu_minutes_estimate" in recipe:
         lines += ["", f"On 2 CPU cores the same command (without `--device cuda`) takes about "
                   f"{recipe['cpu_minutes_estimate']} minutes, estimated from {recipe.get('cpu_estimate_basis', '')}."]
     return lines
