@@ -52,7 +52,7 @@ class HybridRetriever:
 
     The fusion is llama-index's relative-score fusion written out (six lines) rather than
     QueryFusionRetriever itself, because the ask command does not import llama-index: its
-    import costs about 1.3 s of a cold start (BENCHMARKS.md, cold start). The arithmetic is the same:
+    import adds about 2 s to a cold start (BENCHMARKS.md, cold start). The arithmetic is the same:
     `bot.as_retrievers()` gives the two sides as llama-index retrievers, and
     QueryFusionRetriever(mode="relative_score", num_queries=1) over them ranks FacQA's chunks
     as this does (BENCHMARKS.md, latency; tests/test_llama.py). Relative scores, not
