@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from functools import partial
 
 from qa import Bot
 
@@ -61,22 +62,21 @@ def fusion_comparison(bot: Bot, questions: Sequence[FacQA], k: int = 5) -> dict:
     llama = QueryFusionRetriever([dense, bm25], mode="relative_score", num_queries=1, use_async=False,
                                  retriever_weights=[bot.retriever.dense_weight, 1.0],
                                  similarity_top_k=k, llm=MockLLM())
-    ours = bot.as_retriever(k=k)
-    same = first_ours = first_llama = 0
-    times: dict[str, list[float]] = {"bot": [], "llama_index": []}
-    for n, item in enumerate(questions):  # each first every other time, so neither warms the other's caches
-        if n % 2:
-            b, tb = timed(lambda: llama.retrieve(item.question))
-            a, ta = timed(lambda: ours.retrieve(item.question))
-        else:
-            a, ta = timed(lambda: ours.retrieve(item.question))
-            b, tb = timed(lambda: llama.retrieve(item.question))
-        times["bot"].append(ta)
-        times["llama_index"].append(tb)
-        same += [n.node.node_id for n in a] == [n.node.node_id for n in b]
-        first_ours += bool(a) and a[0].node.metadata["article"] == item.article
-        first_llama += bool(b) and b[0].node.metadata["article"] == item.article
-    n = len(questions) or 1
-    return {"questions": len(questions), "k": k, "same_top_k": round(same / n, 4),
-            "gold_first_bot": round(first_ours / n, 4), "gold_first_llama_index": round(first_llama / n, 4),
+    runs = {"bot": bot.as_retriever(k=k), "llama_index": llama}
+    same = 0
+    first = dict.fromkeys(runs, 0)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for i, item in enumerate(questions):
+        order = list(runs)[:: -1 if i % 2 else 1]  # each first every other time: neither warms the other
+        ids = {}
+        for name in order:
+            nodes, seconds = timed(partial(runs[name].retrieve, item.question))
+            times[name].append(seconds)
+            ids[name] = [x.node.node_id for x in nodes]
+            first[name] += bool(nodes) and nodes[0].node.metadata["article"] == item.article
+        same += ids["bot"] == ids["llama_index"]
+    count = len(questions) or 1
+    return {"questions": len(questions), "k": k, "same_top_k": round(same / count, 4),
+            "gold_first_bot": round(first["bot"] / count, 4),
+            "gold_first_llama_index": round(first["llama_index"] / count, 4),
             **{f"p50_{name}_s": round(statistics.median(v), 6) for name, v in times.items() if v}}

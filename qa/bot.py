@@ -17,7 +17,7 @@ from .answer import NOT_FOUND, Answer, extract
 from .generate import LLMAnswerer, LLMConfig, LLMError, parse, preview, prompt, verify
 from .question import Question, QuestionError, parse_question
 from .reading import Decider, Reader
-from .retrieve import Chunk, HybridRetriever
+from .retrieve import DEPTH, Chunk, HybridRetriever
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +135,11 @@ class Bot:
 
         return HybridNodeRetriever(self, k=k)
 
-    def as_retrievers(self, depth: int | None = None) -> tuple[Any, Any]:
+    def as_retrievers(self, depth: int = DEPTH) -> tuple[Any, Any]:
         """(dense, bm25): each side of the hybrid retrieval alone as a llama-index
         `BaseRetriever` with its raw scores (`depth` hits each, by default as many as the bot
         fuses), to fuse or rerank in your own pipeline."""
         from .llama import SideRetriever
-        from .retrieve import DEPTH
-
-        depth = depth or DEPTH
 
         return SideRetriever(self, "dense", depth), SideRetriever(self, "bm25", depth)
 
