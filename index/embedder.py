@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +26,40 @@ class EmbedderError(RuntimeError):
     """A configured embedding model that cannot be used."""
 
 
-@dataclass
 class Embedder:
-    """A loaded model: `name` is what the index records, `mode` is "model" or "offline"."""
+    """A loaded model: `name` is what the index records, `mode` is "model" or "offline".
 
-    model: Any
-    name: str
-    mode: str
-    reason: str = ""
+    `model` is the SentenceTransformer. With `source` and `fast` (a `QueryEncoder` over the same
+    weights on ONNX Runtime) it is loaded only when documents are embedded: questions are
+    embedded by `fast`, which spares a question-only process the torch and
+    sentence-transformers imports."""
+
+    def __init__(self, model: Any, name: str, mode: str, reason: str = "", *,
+                 source: str = "", fast: Any = None) -> None:
+        self._model, self.name, self.mode, self.reason = model, name, mode, reason
+        self.source, self.fast = source, fast
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Embedder(name={self.name!r}, mode={self.mode!r}, fast={self.fast is not None})"
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = _load_sentence_transformer(self.source)
+            return self._model
 
     @property
     def dim(self) -> int:
+        if self._model is None and self.fast is not None:
+            return self.fast.dim
         return int(self.model.get_embedding_dimension())
 
     def encode_query(self, texts: Sequence[str]) -> np.ndarray:
         """Embed questions with the model's query prompt, L2-normalised."""
+        if self.fast is not None:
+            return self.fast.encode(texts)
         return self.model.encode_query(
             list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
@@ -54,6 +73,83 @@ class Embedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+
+
+class QueryEncoder:
+    """A sentence-transformers folder's query embedding on ONNX Runtime: the query prompt, the
+    same tokens, the BERT transformer, mean pooling and L2 normalisation (the only pipeline it
+    accepts; anything else runs on sentence-transformers)."""
+
+    def __init__(self, folder: Path, prompt: str, max_length: int) -> None:
+        from .ort import Tokens, load_or_export, word_table
+
+        self.prompt, self.max_length = prompt, max_length
+        self.tokens = Tokens(folder / "tokenizer.json")
+        weights = folder / "model.safetensors"
+
+        def build() -> Any:
+            import torch
+            from transformers import AutoModel
+
+            class Hidden(torch.nn.Module):
+                def __init__(self, model: Any) -> None:
+                    super().__init__()
+                    self.model = model
+
+                def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
+                    return self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
+
+            return Hidden(AutoModel.from_pretrained(str(folder), attn_implementation="eager"))
+
+        self.encoder = load_or_export("embedding", [weights, folder / "config.json"], word_table(weights),
+                                      self.tokens.pad_id, build, ("last_hidden_state",))
+
+    @property
+    def dim(self) -> int:
+        return self.encoder.hidden
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        ids = self.tokens.single([self.prompt + t for t in texts], self.max_length)
+        pooled = np.stack([hidden.mean(axis=0) for (hidden,) in self.encoder.run(ids)])
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    @classmethod
+    def for_folder(cls, folder: Path) -> QueryEncoder | None:
+        """The encoder for a local sentence-transformers folder, or None (with a log line when
+        it was worth trying) when it must run on sentence-transformers."""
+        from .ort import RuntimeUnavailable, wanted
+
+        if not wanted():
+            return None
+        try:
+            def read(name: str) -> Any:
+                path = folder / name
+                return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+            kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in read("modules.json")]
+            pooling = read("1_Pooling/config.json")
+            if (kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]) or read("config.json").get("model_type") != "bert"
+                    or pooling.get("pooling_mode", "mean") != "mean" or not pooling.get("include_prompt", True)
+                    or not (folder / "tokenizer.json").is_file() or not (folder / "model.safetensors").is_file()):
+                return None
+            prompts = read("config_sentence_transformers.json").get("prompts") or {}
+            if not prompts.get("query") and "e5" in str(folder).lower():
+                prompts = _E5_PROMPTS
+            max_length = (read("sentence_bert_config.json").get("max_seq_length")
+                          or read("tokenizer_config.json").get("model_max_length") or 512)
+            return cls(folder, prompts.get("query", ""), int(min(max_length, 100_000)))
+        except (RuntimeUnavailable, OSError, ValueError) as exc:
+            log.warning("query embedding runs on sentence-transformers (ONNX Runtime: %s)", exc)
+            return None
+
+
+def _folder_embedder(folder: Path, name: str, mode: str, reason: str = "") -> Embedder:
+    """An embedder for a local folder: questions on ONNX Runtime when it can, the
+    SentenceTransformer loaded now otherwise (so a broken folder fails here, not later)."""
+    fast = QueryEncoder.for_folder(folder)
+    if fast is not None:
+        return Embedder(None, name, mode, reason, source=str(folder), fast=fast)
+    return Embedder(_load_sentence_transformer(str(folder)), name, mode, reason)
 
 
 def cache_dir() -> Path:
@@ -152,11 +248,16 @@ def load_embedder(spec: str | None = None, *, offline: bool | None = None) -> Em
         local = Path(spec).expanduser()
         try:
             if local.exists():
-                return Embedder(_load_sentence_transformer(str(local)), str(local.resolve()), "model")
-            try:
-                return Embedder(_load_sentence_transformer(spec, local_files_only=True), spec, "model")
-            except Exception:  # noqa: BLE001 - not cached: try the hub next
-                pass
+                return _folder_embedder(local, str(local.resolve()), "model")
+            snapshot = _hub_snapshot(spec)
+            if snapshot is not None:  # cached: no need to ask the hub
+                fast = QueryEncoder.for_folder(snapshot)
+                if fast is not None:
+                    return Embedder(None, spec, "model", source=str(snapshot), fast=fast)
+                try:
+                    return Embedder(_load_sentence_transformer(spec, local_files_only=True), spec, "model")
+                except Exception:  # noqa: BLE001 - cached only in part: try the hub next
+                    pass
             if hub_reachable():
                 return Embedder(_load_sentence_transformer(spec), spec, "model")
             reason = f"model {spec!r} is not cached and the hub cannot be reached"
@@ -165,15 +266,26 @@ def load_embedder(spec: str | None = None, *, offline: bool | None = None) -> Em
     return _offline_embedder(reason)
 
 
+def _hub_snapshot(spec: str) -> Path | None:
+    """The local snapshot folder of hub model `spec` when its config is cached, else None."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(spec, "config.json")
+    except Exception:  # noqa: BLE001 - not a repository name, or no cache: not cached
+        return None
+    return Path(found).parent if isinstance(found, str) else None
+
+
 def _offline_embedder(reason: str) -> Embedder:
     """multilingual-e5-small from the pinned packages; the subword embedding only when those
     cannot be had. One warning line says which and why."""
     from .packaged_e5 import NAME, PackagedModelError
 
     try:
-        model = _load_sentence_transformer(str(packaged_model_path()))
+        embedder = _folder_embedder(packaged_model_path(), NAME, "offline", reason)
         log.warning("offline mode: %s; using %s from the installed packages", reason, NAME)
-        return Embedder(model, NAME, "offline", reason)
+        return embedder
     except PackagedModelError as exc:
         reason = f"{reason}; {exc}"
     log.warning("offline mode: %s; using the built-in %s embedding", reason, OFFLINE_NAME)

@@ -215,6 +215,7 @@ def test_the_reader_shares_the_embedders_tokenizer_and_word_embeddings(embedder,
     import index.embedder as emb
     from qa.reading.model import load_reader_model
 
+    assert embedder.model is not None  # the embedder's SentenceTransformer is loaded
     tokenizer, model, _ = load_reader_model()
     shared = emb.shared_parts(emb.packaged_model_path())
     assert shared is not None and tokenizer is shared[0]

@@ -63,6 +63,49 @@ def save_artefact(model: Any, folder: Path, info: dict[str, Any]) -> Path:
     return folder
 
 
+def _base_of(folder: Path) -> Path:
+    named = Path(json.loads((folder / MARKER).read_text(encoding="utf-8")).get("base", ""))
+    return named if named.is_absolute() and named.is_dir() else base_model_path()
+
+
+def onnx_reader(spec: str | Path | None = None) -> tuple[Any, Any, str] | None:
+    """(tokens, ONNX Runtime encoder, name) for the project's compact artefact, exported on
+    first use (`index.ort`); None for other models, with QA_RUNTIME=torch, or when ONNX Runtime
+    cannot run it (one log line says why)."""
+    from index.ort import RuntimeUnavailable, Tokens, load_or_export, wanted, word_table
+
+    folder = Path(spec).expanduser() if spec else SHIPPED
+    if not wanted() or not (folder / MARKER).is_file():
+        return None
+    try:
+        base = _base_of(folder)
+        tokens = Tokens(base / "tokenizer.json")
+
+        def build() -> Any:
+            import torch
+
+            class Logits(torch.nn.Module):
+                def __init__(self, model: Any) -> None:
+                    super().__init__()
+                    self.model = model
+
+                def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
+                    out = self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+                    return out.start_logits, out.end_logits
+
+            _, model = _load_artefact(folder)
+            model.set_attn_implementation("eager")
+            return Logits(model)
+
+        encoder = load_or_export("reader", [folder / WEIGHTS, folder / "config.json", base / "model.safetensors"],
+                                 word_table(base / "model.safetensors"), tokens.pad_id, build,
+                                 ("start_logits", "end_logits"))
+        return tokens, encoder, str(spec or "newsqa-reader")
+    except (RuntimeUnavailable, OSError, ValueError, ReaderError) as exc:
+        log.warning("reader runs on torch (ONNX Runtime: %s)", exc)
+        return None
+
+
 def _load_artefact(folder: Path) -> tuple[Any, Any]:
     from safetensors.torch import load_file
     from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
@@ -70,8 +113,7 @@ def _load_artefact(folder: Path) -> tuple[Any, Any]:
 
     from index.embedder import shared_parts
 
-    named = Path(json.loads((folder / MARKER).read_text(encoding="utf-8")).get("base", ""))
-    base = named if named.is_absolute() and named.is_dir() else base_model_path()
+    base = _base_of(folder)
     config = BertConfig.from_json_file(str(folder / "config.json"))
     # Every weight is loaded below, so the random initialisation (1.3 s on 2 cores, most of it
     # for the 250k-row word embeddings that are then replaced) is skipped.

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from index.ort import Encoder
+
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_WORDS = 48
@@ -47,16 +51,19 @@ def encode(tokenizer: Any, questions: Sequence[str], contexts: Sequence[str], ma
 def best_spans(start: Any, end: Any, context_mask: Any, max_tokens: int, k: int) -> list[tuple[int, int, float]]:
     """The `k` best (start token, end token, score) of one window: start <= end, at most
     `max_tokens` long, both inside the context."""
-    import torch
-
-    scores = start[:, None] + end[None, :]
+    start, end = np.asarray(start, dtype=np.float32), np.asarray(end, dtype=np.float32)
+    mask = np.asarray(context_mask, dtype=bool)
     n = start.shape[0]
-    idx = torch.arange(n)
+    idx = np.arange(n)
     allowed = (idx[None, :] >= idx[:, None]) & (idx[None, :] - idx[:, None] < max_tokens)
-    allowed &= context_mask[:, None] & context_mask[None, :]
-    scores = scores.masked_fill(~allowed, float("-inf"))
-    top = torch.topk(scores.flatten(), min(k, int(allowed.sum())))
-    return [(int(i) // n, int(i) % n, float(v)) for v, i in zip(top.values, top.indices) if v > float("-inf")]
+    allowed &= mask[:, None] & mask[None, :]
+    scores = np.where(allowed, start[:, None] + end[None, :], -np.inf).ravel()
+    m = min(k, int(allowed.sum()))
+    if m <= 0:
+        return []
+    top = np.argpartition(-scores, m - 1)[:m]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(i) // n, int(i) % n, float(scores[i])) for i in top]
 
 
 def _int8(model: Any) -> Any:
@@ -99,9 +106,13 @@ class Reader:
 
     def warm_up(self) -> None:
         """Load the model once (thread-safe); raises ReaderError with a one-line reason."""
-        from .model import load_reader_model
+        from .model import load_reader_model, onnx_reader
 
         with self._lock:
+            if self._loaded is None and not self.int8:
+                self._loaded = onnx_reader(self.spec)
+                if self._loaded is not None:
+                    log.info("reader: %s (ONNX Runtime)", self._loaded[2])
             if self._loaded is None:
                 tokenizer, model, name = load_reader_model(self.spec)
                 self._loaded = (tokenizer, _int8(model) if self.int8 else model, name)
@@ -140,12 +151,17 @@ class Reader:
         self.warm_up()
         assert self._loaded is not None
         tokenizer, model, _ = self._loaded
-        features = encode(tokenizer, questions, contexts, self.max_length, self.stride)
-        start, end = self._logits(model, tokenizer, features["input_ids"])
-        return self._postprocess(features, start, end, contexts)
+        if isinstance(model, Encoder):  # ONNX Runtime with the `tokenizers` library
+            questions = [" ".join(q.split()[:MAX_QUESTION_WORDS]) for q in questions]
+            features = tokenizer.pairs(questions, contexts, self.max_length, self.stride)
+            start, end = zip(*model.run(features["input_ids"])) if features["input_ids"] else ((), ())
+        else:
+            features = encode(tokenizer, questions, contexts, self.max_length, self.stride)
+            start, end = self._logits(model, tokenizer, features["input_ids"])
+        return self._postprocess(features, list(start), list(end), contexts)
 
     def _logits(self, model: Any, tokenizer: Any, ids: list[list[int]]) -> tuple[list[Any], list[Any]]:
-        """Start and end logits of every window; windows of similar length share a batch."""
+        """Start and end logits of every window (torch); windows of similar length share a batch."""
         import torch
 
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
@@ -157,21 +173,19 @@ class Reader:
                 chunk = order[i : i + self.batch_size]
                 batch = tokenizer.pad({"input_ids": [ids[j] for j in chunk]}, return_tensors="pt")
                 out = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device))
-                s_all, e_all = out.start_logits.float().cpu(), out.end_logits.float().cpu()
+                s_all, e_all = out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()
                 for row, j in enumerate(chunk):
                     starts[j], ends[j] = s_all[row], e_all[row]
         return starts, ends
 
     def _postprocess(self, features: Any, start: list[Any], end: list[Any],
                      contexts: Sequence[str]) -> list[list[Span]]:
-        import torch
-
         nulls: dict[int, float] = {}
         found: dict[tuple[int, int, int], float] = {}
         for w, p in enumerate(features["overflow_to_sample_mapping"]):
             seq = features.sequence_ids(w)
             n = len(seq)
-            mask = torch.tensor([s == 1 for s in seq])
+            mask = np.array([s == 1 for s in seq])
             s_logits, e_logits = start[w][:n], end[w][:n]
             nulls[p] = min(nulls.get(p, float("inf")), float(s_logits[0] + e_logits[0]))
             offsets = features["offset_mapping"][w]
