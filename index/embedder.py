@@ -81,10 +81,10 @@ class QueryEncoder:
     accepts; anything else runs on sentence-transformers)."""
 
     def __init__(self, folder: Path, prompt: str, max_length: int) -> None:
-        from .ort import Tokens, load_or_export, word_table
+        from .ort import load_or_export, tokens_for, word_table
 
         self.prompt, self.max_length = prompt, max_length
-        self.tokens = Tokens(folder / "tokenizer.json")
+        self.tokens = tokens_for(folder / "tokenizer.json")
         weights = folder / "model.safetensors"
 
         def build() -> Any:

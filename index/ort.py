@@ -22,6 +22,7 @@ import logging
 import os
 import struct
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from importlib.util import find_spec
 from pathlib import Path
@@ -146,6 +147,20 @@ def load_or_export(kind: str, sources: Sequence[Path], words: np.ndarray, pad_id
         raise RuntimeUnavailable(f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}") from exc
 
 
+_TOKENS: dict[tuple[str, int], Tokens] = {}
+_TOKENS_LOCK = threading.Lock()
+
+
+def tokens_for(path: Path) -> Tokens:
+    """One `Tokens` per tokenizer file in a process: the query embedding and the reader share
+    the offline model's 17 MB tokenizer.json, which takes most of a second to read."""
+    key = (str(path.resolve()), path.stat().st_mtime_ns)
+    with _TOKENS_LOCK:
+        if key not in _TOKENS:
+            _TOKENS[key] = Tokens(path)
+        return _TOKENS[key]
+
+
 class Tokens:
     """The `tokenizers` library over a model's tokenizer.json, making the same ids and offsets
     as transformers' fast tokenizer for single texts and for question/context windows."""
@@ -155,19 +170,23 @@ class Tokens:
 
         self.tokenizer = Tokenizer.from_file(str(path))
         self.tokenizer.no_padding()
+        self._lock = threading.Lock()  # truncation is the tokenizer's state, set per call
         pad = self.tokenizer.token_to_id("<pad>")
         self.pad_id = int(pad if pad is not None else (self.tokenizer.token_to_id("[PAD]") or 0))
 
     def single(self, texts: Sequence[str], max_length: int) -> list[list[int]]:
-        self.tokenizer.enable_truncation(max_length, strategy="longest_first", direction="right")
-        return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        with self._lock:
+            self.tokenizer.enable_truncation(max_length, strategy="longest_first", direction="right")
+            return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
 
     def pairs(self, questions: Sequence[str], contexts: Sequence[str], max_length: int, stride: int) -> Windows:
         """Question/context windows of at most `max_length` tokens, the contexts cut with
         `stride` tokens of overlap (as transformers does with return_overflowing_tokens)."""
-        self.tokenizer.enable_truncation(max_length, stride=stride, strategy="only_second", direction="right")
+        with self._lock:
+            self.tokenizer.enable_truncation(max_length, stride=stride, strategy="only_second", direction="right")
+            encodings = self.tokenizer.encode_batch(list(zip(questions, contexts)))
         windows, owners = [], []
-        for i, e in enumerate(self.tokenizer.encode_batch(list(zip(questions, contexts)))):
+        for i, e in enumerate(encodings):
             for w in [e, *e.overflowing]:
                 windows.append(w)
                 owners.append(i)

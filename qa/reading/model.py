@@ -72,14 +72,14 @@ def onnx_reader(spec: str | Path | None = None) -> tuple[Any, Any, str] | None:
     """(tokens, ONNX Runtime encoder, name) for the project's compact artefact, exported on
     first use (`index.ort`); None for other models, with QA_RUNTIME=torch, or when ONNX Runtime
     cannot run it (one log line says why)."""
-    from index.ort import RuntimeUnavailable, Tokens, load_or_export, wanted, word_table
+    from index.ort import RuntimeUnavailable, load_or_export, tokens_for, wanted, word_table
 
     folder = Path(spec).expanduser() if spec else SHIPPED
     if not wanted() or not (folder / MARKER).is_file():
         return None
     try:
         base = _base_of(folder)
-        tokens = Tokens(base / "tokenizer.json")
+        tokens = tokens_for(base / "tokenizer.json")
 
         def build() -> Any:
             import torch
