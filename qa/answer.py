@@ -102,8 +102,9 @@ def not_found(question: Question, confidence: float = 0.0) -> Answer:
     return Answer(NOT_FOUND[question.english], False, kind="other", confidence=confidence)
 
 
-def candidates(question_text: str, chunks: Sequence[Chunk], reader: Reader, decider: Decider) -> list[_Candidate]:
-    """Each chunk's best span, most probable first."""
+def candidates(question_text: str, chunks: Sequence[Chunk], reader: Reader, decider: Decider,
+               english: bool = False) -> list[_Candidate]:
+    """Each chunk's best span, most probable first (`english`: the question is in English)."""
     spans = reader.read(question_text, [c.text for c in chunks])
     retrieval, similarity = [c.score for c in chunks], [c.similarity for c in chunks]
     best: dict[int, Span] = {}
@@ -111,7 +112,7 @@ def candidates(question_text: str, chunks: Sequence[Chunk], reader: Reader, deci
         best.setdefault(s.passage, s)
     out = []
     for s in best.values():
-        values = features(s, spans, retrieval, similarity)
+        values = features(s, spans, retrieval, similarity, english)
         out.append(_Candidate(s, chunks[s.passage], values, decider.probability(values), typed(s.text)))
     return sorted(out, key=lambda c: c.probability, reverse=True)
 
@@ -119,11 +120,12 @@ def candidates(question_text: str, chunks: Sequence[Chunk], reader: Reader, deci
 def extract(question: Question, question_text: str, chunks: Sequence[Chunk], reader: Reader,
             decider: Decider) -> Answer:
     """Answer `question` (read as `question_text`) from the retrieved `chunks`."""
-    found = candidates(question_text, chunks, reader, decider) if chunks else []
-    if not found or found[0].probability < decider.threshold:
+    found = candidates(question_text, chunks, reader, decider, question.english) if chunks else []
+    threshold = decider.cut(question.english)
+    if not found or found[0].probability < threshold:
         return not_found(question, found[0].probability if found else 0.0)
     best = found[0]
-    confident = [c for c in found[1:] if c.probability >= decider.threshold]
+    confident = [c for c in found[1:] if c.probability >= threshold]
     rival = _rival(best, confident)
     support = [c for c in confident if c.article != best.article and _same(best, c)]
     cited = [best, *([rival] if rival else []), *_one_per_article(support, {best.article})]

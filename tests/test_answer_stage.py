@@ -88,3 +88,18 @@ def test_a_second_span_from_the_same_article_is_not_a_second_source() -> None:
     chunks = [chunk("a.txt", ARTICLE_A), chunk("a.txt", ARTICLE_A, ARTICLE_A.index("Jembatan itu"))]
     answer = ask("Kapan jembatan dibuka?", script, chunks)
     assert len(answer.citations) == 1 and not answer.disagreement
+
+
+def test_english_questions_are_held_to_their_own_threshold() -> None:
+    rule = Decider.margin_rule()
+    # The same span, probability sigmoid(1.0 - 1.5) = 0.38, against 0.5 for Indonesian, 0.3 for English.
+    decider = Decider(rule.weights, rule.bias, rule.mean, rule.scale, 0.5, "test", threshold_english=0.3)
+    chunks = [chunk("a.txt", ARTICLE_A)]
+    script = {"Wali kota": (1.0, 1.5)}
+    english = extract(parse_question("Who opened the bridge?"), "Who opened the bridge?", chunks,
+                      ScriptedReader(script), decider)
+    indonesian = extract(parse_question("Siapa yang membuka jembatan?"), "Siapa yang membuka jembatan?", chunks,
+                         ScriptedReader(script), decider)
+    assert english.found and english.value == "Wali kota" and round(english.confidence, 2) == 0.38
+    assert not indonesian.found and round(indonesian.confidence, 2) == 0.38
+    assert decider.cut(True) == 0.3 and decider.cut(False) == 0.5 and rule.cut(True) == rule.threshold

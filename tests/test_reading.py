@@ -184,6 +184,32 @@ def test_off_topic_questions_are_about_paragraphs_outside_the_corpus() -> None:
     assert not {e.context for e in asked} & set(corpus)
 
 
+def test_the_decision_sees_the_questions_language() -> None:
+    span = Span(0, 0, 3, "abc", score=6.0, null=2.0)
+    assert features(span, [span], [1.0], english=True)[FEATURES.index("english")] == 1.0
+    assert features(span, [span], [1.0])[FEATURES.index("english")] == 0.0
+
+
+def test_a_share_of_the_calibration_questions_is_also_asked_in_english() -> None:
+    import random
+
+    from qa.question import parse_question
+    from qa.reading.calibrate import in_english
+
+    examples = [Example(f"q{i}", q, f"context {i}", (("x", 0),), "test") for i, q in enumerate(
+        ["Berapa lama panggilan video itu?", "Siapa wali kota Port Halvern?", "Kapan jembatan itu dibuka?",
+         "Di mana gedung parlemen berada?"] * 5)]
+    english = in_english(examples, 0.5, random.Random(3))
+    assert len(english) == 10 and all(e.id.endswith("-en") for e in english)
+    by_id = {e.id: e for e in examples}
+    for e in english:
+        source = by_id[e.id[:-3]]
+        assert (e.context, e.answers) == (source.context, source.answers)
+        assert parse_question(e.question).english and not parse_question(source.question).english
+    assert any(e.question.startswith("How long") for e in english if "lama" in by_id[e.id[:-3]].question)
+    assert any("Port Halvern" in e.question for e in english)  # names stay as they are
+
+
 def test_squad2_scoring() -> None:
     assert squad2_f1(None, ()) == 1.0 and squad2_f1("x", ()) == 0.0
     assert squad2_f1(None, ("Rina Hartono",)) == 0.0

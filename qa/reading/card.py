@@ -19,13 +19,30 @@ def _row(name: str, s: dict) -> str:
 
 def _off_topic(calib: dict) -> list[str]:
     """Questions asked over a corpus of other paragraphs, when calibration used them."""
-    rows = [(name, calib[key]) for name, key in (("train", "train_off_topic"), ("valid", "valid_off_topic"))
-            if key in calib]
+    rows = [(name, calib[key]) for name, key in (
+        ("train", "train_off_topic"), ("valid", "valid_off_topic"),
+        ("train, rewritten into English", "train_off_topic_english"),
+        ("valid, rewritten into English", "valid_off_topic_english")) if key in calib]
     if not rows:
         return []
     return ["", "Questions asked over other paragraphs of the split (none answerable there):", "",
             "| split | declined | questions |", "|---|--:|--:|",
             *(f"| IDK-MRC {name} | {s.get('declined')} | {s.get('questions')} |" for name, s in rows)]
+
+
+def _english(calib: dict) -> list[str]:
+    """The English-rewritten questions' rows and their own threshold, when calibration used them."""
+    if "valid_english" not in calib:
+        return []
+    return [_row("IDK-MRC train rewritten into English (sample, fitted on)", calib.get("train_english", {})),
+            _row("IDK-MRC valid rewritten into English (English threshold chosen on)", calib["valid_english"])]
+
+
+def _thresholds(calib: dict) -> list[str]:
+    if calib.get("threshold_english") is None:
+        return []
+    return ["", f"Answer when the decision's probability is at least {calib.get('threshold')} for an Indonesian "
+            f"question, {calib['threshold_english']} for an English one."]
 
 
 def _recipe(recipe: dict) -> list[str]:
@@ -106,6 +123,8 @@ def write_card(folder: Path) -> Path:
         "|---|--:|--:|--:|--:|",
         _row("IDK-MRC train (sample, fitted on)", calib.get("train", {})),
         _row("IDK-MRC valid (threshold chosen on)", calib.get("valid", {})),
+        *_english(calib),
+        *_thresholds(calib),
         *_off_topic(calib),
         "",
         "The benchmark's figures (FacQA held-out fifth, seed and English sets) are in BENCHMARKS.md.",

@@ -20,27 +20,31 @@ from .reader import Span
 
 log = logging.getLogger(__name__)
 FILE = "calibration.json"
-FEATURES = ("score", "null", "margin", "peak", "retrieval", "top_chunk", "similarity")
+FEATURES = ("score", "null", "margin", "peak", "retrieval", "top_chunk", "similarity", "english")
 
 
 def features(span: Span, spans: Sequence[Span], retrieval: Sequence[float],
-             similarity: Sequence[float] = ()) -> list[float]:
+             similarity: Sequence[float] = (), english: bool = False) -> list[float]:
     """What the decision sees of one candidate `span` among all `spans` of the question:
     its logits, its margin over no-answer, how far it stands out from the other candidates
     (log-softmax over the top ten), its chunk's fused retrieval score (relative to the other
-    hits), whether that chunk was retrieved first, and its dense cosine similarity to the
-    question (absolute: low when the articles are about something else)."""
+    hits), whether that chunk was retrieved first, its dense cosine similarity to the
+    question (absolute: low when the articles are about something else), and whether the
+    question is in English (the reader's scores run lower for a question in another language
+    than its text)."""
     top = [s.score for s in spans[:10]]
     peak = span.score - (max(top) + math.log(sum(math.exp(t - max(top)) for t in top)))
     return [span.score, span.null, span.margin, peak,
             retrieval[span.passage] if span.passage < len(retrieval) else 0.0,
             float(span.passage == 0),
-            similarity[span.passage] if span.passage < len(similarity) else 0.0]
+            similarity[span.passage] if span.passage < len(similarity) else 0.0, float(english)]
 
 
 @dataclass(frozen=True)
 class Decider:
-    """p(answer is right) = sigmoid(w . standardised features + b); answer when p >= threshold."""
+    """p(answer is right) = sigmoid(w . standardised features + b); answer when p >= the
+    threshold for the question's language (`threshold_english` for English questions when
+    it is set, each chosen on its own questions)."""
 
     weights: tuple[float, ...]
     bias: float
@@ -48,6 +52,11 @@ class Decider:
     scale: tuple[float, ...]
     threshold: float
     fitted_on: str = ""
+    threshold_english: float | None = None
+
+    def cut(self, english: bool) -> float:
+        """The threshold for a question in English (True) or Indonesian."""
+        return self.threshold_english if english and self.threshold_english is not None else self.threshold
 
     @classmethod
     def margin_rule(cls) -> Decider:
