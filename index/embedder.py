@@ -90,6 +90,9 @@ class QueryEncoder:
         def build() -> Any:
             import torch
             from transformers import AutoModel
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar in front of a command's own
 
             class Hidden(torch.nn.Module):
                 def __init__(self, model: Any) -> None:

@@ -47,7 +47,7 @@ def test_as_query_engine_answers_with_citations_as_source_nodes(seeds_bot) -> No
 
 
 def test_a_question_not_in_the_articles_has_no_source_nodes(seeds_bot) -> None:  # type: ignore[no-untyped-def]
-    response = seeds_bot.as_query_engine().query("Who won the 2022 World Cup?")
+    response = seeds_bot.as_query_engine().query("What is the population of Jakarta?")
     assert response.metadata["found"] is False and response.source_nodes == [] and "not find" in str(response)
 
 
