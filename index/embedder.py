@@ -120,7 +120,7 @@ class QueryEncoder:
     def for_folder(cls, folder: Path) -> QueryEncoder | None:
         """The encoder for a local sentence-transformers folder, or None (with a log line when
         it was worth trying) when it must run on sentence-transformers."""
-        from .ort import RuntimeUnavailable, wanted
+        from .ort import wanted
 
         if not wanted():
             return None
@@ -130,25 +130,39 @@ class QueryEncoder:
                 return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
             kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in read("modules.json")]
-            pooling = read("1_Pooling/config.json")
-            if (kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]) or read("config.json").get("model_type") != "bert"
-                    or pooling.get("pooling_mode", "mean") != "mean" or not pooling.get("include_prompt", True)
+            settings = read("sentence_bert_config.json")
+            st_config = read("config_sentence_transformers.json")
+            if (kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"])
+                    or read("config.json").get("model_type") != "bert" or not _mean_pooling(read("1_Pooling/config.json"))
+                    or settings.get("do_lower_case") or st_config.get("default_prompt_name")
                     or not (folder / "tokenizer.json").is_file() or not (folder / "model.safetensors").is_file()):
                 return None
-            prompts = read("config_sentence_transformers.json").get("prompts") or {}
+            prompts = st_config.get("prompts") or {}
             if not prompts.get("query") and "e5" in str(folder).lower():
                 prompts = _E5_PROMPTS
-            max_length = (read("sentence_bert_config.json").get("max_seq_length")
-                          or read("tokenizer_config.json").get("model_max_length") or 512)
+            max_length = settings.get("max_seq_length") or read("tokenizer_config.json").get("model_max_length") or 512
             return cls(folder, prompts.get("query", ""), int(min(max_length, 100_000)))
-        except (RuntimeUnavailable, OSError, ValueError) as exc:
-            log.warning("query embedding runs on sentence-transformers (ONNX Runtime: %s)", exc)
+        except Exception as exc:  # noqa: BLE001 - anything ONNX Runtime cannot do runs on sentence-transformers
+            log.warning("query embedding runs on sentence-transformers (ONNX Runtime: %s)",
+                        str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
             return None
 
 
+def _mean_pooling(config: dict[str, Any]) -> bool:
+    """True when a Pooling config averages the token embeddings, prompt included, and nothing
+    else (current `pooling_mode` or the older `pooling_mode_*` switches)."""
+    if not config.get("include_prompt", True):
+        return False
+    if "pooling_mode" in config:
+        return config["pooling_mode"] == "mean"
+    switches = {k: v for k, v in config.items() if k.startswith("pooling_mode_") and v}
+    return list(switches) == ["pooling_mode_mean_tokens"]
+
+
 def _folder_embedder(folder: Path, name: str, mode: str, reason: str = "") -> Embedder:
-    """An embedder for a local folder: questions on ONNX Runtime when it can, the
-    SentenceTransformer loaded now otherwise (so a broken folder fails here, not later)."""
+    """An embedder for a local folder: questions on ONNX Runtime when it can (the
+    SentenceTransformer, for articles, is then loaded on first use), the SentenceTransformer
+    loaded now otherwise."""
     fast = QueryEncoder.for_folder(folder)
     if fast is not None:
         return Embedder(None, name, mode, reason, source=str(folder), fast=fast)

@@ -135,3 +135,49 @@ def test_asking_from_the_command_line_imports_neither_torch_nor_sentence_transfo
     *answer, imported = out.stdout.strip().splitlines()
     assert json.loads(imported) == []
     assert ANSWER in json.loads("\n".join(answer))["text"]
+
+
+def test_only_mean_pooled_bert_folders_run_on_onnx_runtime(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from index.embedder import QueryEncoder
+
+    legacy = tmp_path / "legacy-cls"
+    shutil.copytree(tiny_model_dir, legacy)
+    (legacy / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": 32, "pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
+    assert QueryEncoder.for_folder(legacy) is None  # CLS pooling: sentence-transformers embeds its questions
+    (legacy / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": 32, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True}))
+    assert QueryEncoder.for_folder(legacy) is not None
+    (legacy / "tokenizer.json").write_text("{not json")
+    assert QueryEncoder.for_folder(legacy) is None  # a broken tokenizer: one log line, then torch
+
+
+def test_a_damaged_graph_is_exported_again_and_a_failed_export_is_not_retried(
+        tiny_model_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import index.ort as ort
+    from index.embedder import QueryEncoder
+
+    fast = QueryEncoder.for_folder(tiny_model_dir)
+    graph = ort.graph_path("embedding", [tiny_model_dir / "model.safetensors", tiny_model_dir / "config.json"])
+    assert fast is not None and graph.is_file()
+    expected = fast.encode(["Siapa wali kota?"])
+    graph.write_bytes(b"not a graph")
+    with caplog.at_level(logging.WARNING):
+        again = QueryEncoder.for_folder(tiny_model_dir)
+    assert again is not None and np.allclose(again.encode(["Siapa wali kota?"]), expected, atol=1e-6)
+    assert "cannot be loaded" in caplog.text and "exporting it again" in caplog.text
+
+    calls = []
+
+    def broken() -> None:
+        calls.append(1)
+        raise RuntimeError("no exporter for this model")
+
+    words = np.zeros((4, 8), dtype=np.float32)
+    sources = [tiny_model_dir / "config.json"]
+    for _ in range(2):
+        with pytest.raises(ort.RuntimeUnavailable, match="no exporter for this model"):
+            ort.load_or_export("test-broken", sources, words, 0, broken, ("out",))
+    assert calls == [1]  # the second call read the kept reason instead of exporting again

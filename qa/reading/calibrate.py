@@ -190,8 +190,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     embedding = ""
+    settings = _settings(args)
     if args.rows and args.rows.is_file():
         cached = json.loads(args.rows.read_text(encoding="utf-8"))
+        if cached.get("settings") != settings:
+            parser.error(f"{args.rows} was asked with other settings or another reader "
+                         f"({cached.get('settings')}); remove it or pass the same settings")
         rows = {name: [Asked(tuple(r["golds"]), r["features"], r["texts"]) for r in asked]
                 for name, asked in cached["rows"].items()}
         embedding, train_size = cached["embedding"], cached["train_questions"]
@@ -199,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rows, embedding, train_size = ask_splits(args)
         if args.rows:
-            args.rows.write_text(json.dumps({"embedding": embedding, "train_questions": train_size,
+            args.rows.write_text(json.dumps({"settings": settings, "embedding": embedding, "train_questions": train_size,
                                              "rows": {k: [asdict(r) for r in v] for k, v in rows.items()}}))
     fitted = fit([r for name, asked in rows.items() if name.startswith("train") for r in asked])
     # One threshold per language, each chosen on its own valid questions (off-topic included):
@@ -207,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     threshold, _ = choose_threshold(fitted, [r for name in ("valid", "valid_off_topic") for r in rows.get(name, [])])
     english_rows = [r for name in ("valid_english", "valid_off_topic_english") for r in rows.get(name, [])]
     threshold_english = choose_threshold(fitted, english_rows)[0] if english_rows else None
-    report = {name: scores(fitted, r, threshold_english if "english" in name and threshold_english else threshold)
+    report = {name: scores(fitted, r, threshold_english if "english" in name and threshold_english is not None
+                           else threshold)
               for name, r in rows.items()}
     for name in [n for n in report if "off_topic" in n]:  # all unanswerable: only declining counts
         report[name] = {"declined": report[name]["unanswerable_declined"], "questions": report[name]["questions"]}
@@ -226,6 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     write_card(args.reader)
     print(json.dumps({"features": FEATURES, "threshold": threshold, "threshold_english": threshold_english, **info}))
     return 0
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What the asked rows depend on: the reader's weights and the sampling settings."""
+    import hashlib
+
+    weights = sorted(args.reader.glob("*.safetensors"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in weights)).hexdigest()[:16] if weights else str(args.reader)
+    return {"reader": digest, **{k: getattr(args, k) for k in (
+        "train_questions", "valid_questions", "off_topic_questions", "off_topic_paragraphs", "english_share", "seed")}}
 
 
 def ask_splits(args: argparse.Namespace) -> tuple[dict[str, list[Asked]], str, int]:

@@ -68,11 +68,11 @@ def _base_of(folder: Path) -> Path:
     return named if named.is_absolute() and named.is_dir() else base_model_path()
 
 
-def onnx_reader(spec: str | Path | None = None) -> tuple[Any, Any, str] | None:
+def onnx_reader(spec: str | Path | None = None, batch_size: int = 16) -> tuple[Any, Any, str] | None:
     """(tokens, ONNX Runtime encoder, name) for the project's compact artefact, exported on
     first use (`index.ort`); None for other models, with QA_RUNTIME=torch, or when ONNX Runtime
     cannot run it (one log line says why)."""
-    from index.ort import RuntimeUnavailable, load_or_export, tokens_for, wanted, word_table
+    from index.ort import load_or_export, tokens_for, wanted, word_table
 
     folder = Path(spec).expanduser() if spec else SHIPPED
     if not wanted() or not (folder / MARKER).is_file():
@@ -99,10 +99,11 @@ def onnx_reader(spec: str | Path | None = None) -> tuple[Any, Any, str] | None:
 
         encoder = load_or_export("reader", [folder / WEIGHTS, folder / "config.json", base / "model.safetensors"],
                                  word_table(base / "model.safetensors"), tokens.pad_id, build,
-                                 ("start_logits", "end_logits"))
+                                 ("start_logits", "end_logits"), batch_size)
         return tokens, encoder, str(spec or "newsqa-reader")
-    except (RuntimeUnavailable, OSError, ValueError, ReaderError) as exc:
-        log.warning("reader runs on torch (ONNX Runtime: %s)", exc)
+    except Exception as exc:  # noqa: BLE001 - anything ONNX Runtime cannot do runs on torch
+        log.warning("reader runs on torch (ONNX Runtime: %s)",
+                    str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
         return None
 
 

@@ -110,7 +110,7 @@ class Reader:
 
         with self._lock:
             if self._loaded is None and not self.int8:
-                self._loaded = onnx_reader(self.spec)
+                self._loaded = onnx_reader(self.spec, self.batch_size)
                 if self._loaded is not None:
                     log.info("reader: %s (ONNX Runtime)", self._loaded[2])
             if self._loaded is None:
