@@ -155,7 +155,7 @@ def load_or_export(kind: str, sources: Sequence[Path], words: np.ndarray, pad_id
             log.warning("the cached ONNX graph %s cannot be loaded (%s); exporting it again", path, _line(exc))
     if find_spec("onnx") is None:
         raise RuntimeUnavailable("exporting needs the `onnx` package (pip install onnx)")
-    log.warning("exporting the %s to ONNX Runtime (once for these model files; 5 to 15 s)", kind)
+    log.warning("exporting the %s to ONNX Runtime (once for these model files, a few seconds)", kind)
     try:
         export(build(), path, outputs, int(words.shape[1]))
     except Exception as exc:  # noqa: BLE001 - any failure means: run on torch
