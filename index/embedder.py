@@ -88,21 +88,11 @@ class QueryEncoder:
         weights = folder / "model.safetensors"
 
         def build() -> Any:
-            import torch
             from transformers import AutoModel
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()  # no "Loading weights" bar in front of a command's own
-
-            class Hidden(torch.nn.Module):
-                def __init__(self, model: Any) -> None:
-                    super().__init__()
-                    self.model = model
-
-                def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
-                    return self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
-
-            return Hidden(AutoModel.from_pretrained(str(folder), attn_implementation="eager"))
+            return AutoModel.from_pretrained(str(folder))
 
         self.encoder = load_or_export("embedding", [weights, folder / "config.json"], word_table(weights),
                                       self.tokens.pad_id, build, ("last_hidden_state",))
@@ -120,7 +110,7 @@ class QueryEncoder:
     def for_folder(cls, folder: Path) -> QueryEncoder | None:
         """The encoder for a local sentence-transformers folder, or None (with a log line when
         it was worth trying) when it must run on sentence-transformers."""
-        from .ort import wanted
+        from .ort import one_line, wanted
 
         if not wanted():
             return None
@@ -143,8 +133,7 @@ class QueryEncoder:
             max_length = settings.get("max_seq_length") or read("tokenizer_config.json").get("model_max_length") or 512
             return cls(folder, prompts.get("query", ""), int(min(max_length, 100_000)))
         except Exception as exc:  # noqa: BLE001 - anything ONNX Runtime cannot do runs on sentence-transformers
-            log.warning("query embedding runs on sentence-transformers (ONNX Runtime: %s)",
-                        str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+            log.warning("query embedding runs on sentence-transformers (ONNX Runtime: %s)", one_line(exc))
             return None
 
 
@@ -268,11 +257,8 @@ def load_embedder(spec: str | None = None, *, offline: bool | None = None) -> Em
                 return _folder_embedder(local, str(local.resolve()), "model")
             snapshot = _hub_snapshot(spec)
             if snapshot is not None:  # cached: no need to ask the hub
-                fast = QueryEncoder.for_folder(snapshot)
-                if fast is not None:
-                    return Embedder(None, spec, "model", source=str(snapshot), fast=fast)
                 try:
-                    return Embedder(_load_sentence_transformer(spec, local_files_only=True), spec, "model")
+                    return _folder_embedder(snapshot, spec, "model")
                 except Exception:  # noqa: BLE001 - cached only in part: try the hub next
                     pass
             if hub_reachable():

@@ -75,12 +75,23 @@ def word_table(path: Path) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r", offset=8 + size + start, shape=tuple(entry["shape"]))
 
 
-def export(module: Any, path: Path, outputs: Sequence[str], hidden: int) -> Path:
-    """Export a torch `module` taking (inputs_embeds, attention_mask) to `path`, atomically."""
+def export(model: Any, path: Path, outputs: Sequence[str], hidden: int) -> Path:
+    """Export a transformers `model`, called with (inputs_embeds, attention_mask) and answering
+    the named `outputs` of its output object, to `path`, atomically."""
     import warnings
 
     import torch
 
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, inputs_embeds: Any, attention_mask: Any) -> tuple[Any, ...]:
+            out = self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+            return tuple(getattr(out, name) for name in outputs)
+
+    model.set_attn_implementation("eager")  # plain matrix products, which the exporter traces
     path.parent.mkdir(parents=True, exist_ok=True)
     dims = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, *outputs)}
     example = (torch.zeros(2, 8, hidden), torch.ones(2, 8, dtype=torch.long))
@@ -89,7 +100,7 @@ def export(module: Any, path: Path, outputs: Sequence[str], hidden: int) -> Path
     try:
         with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
             warnings.simplefilter("ignore")  # the TorchScript exporter announces its deprecation
-            torch.onnx.export(module.eval(), example, tmp, input_names=list(INPUTS), output_names=list(outputs),
+            torch.onnx.export(Graph().eval(), example, tmp, input_names=list(INPUTS), output_names=list(outputs),
                               dynamic_axes=dims, opset_version=17, dynamo=False)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be shared
         os.replace(tmp, path)
@@ -140,8 +151,8 @@ class Encoder:
 
 def load_or_export(kind: str, sources: Sequence[Path], words: np.ndarray, pad_id: int,
                    build: Callable[[], Any], outputs: Sequence[str], batch_size: int = 16) -> Encoder:
-    """The `kind` encoder for `sources`, exported first (from the torch module `build()`
-    returns) when this version of them has not been. A cached graph that cannot be loaded is
+    """The `kind` encoder for `sources`, exported first (from the transformers model `build()`
+    returns, answering `outputs`) when this version of them has not been. A cached graph that cannot be loaded is
     exported again once; an export that failed is not retried for the same files (the reason
     is kept beside where the graph would be). Raises RuntimeUnavailable."""
     path = graph_path(kind, sources)
@@ -152,14 +163,14 @@ def load_or_export(kind: str, sources: Sequence[Path], words: np.ndarray, pad_id
         try:
             return Encoder(path, words, pad_id, batch_size)
         except Exception as exc:  # noqa: BLE001 - a damaged graph: export it again
-            log.warning("the cached ONNX graph %s cannot be loaded (%s); exporting it again", path, _line(exc))
+            log.warning("the cached ONNX graph %s cannot be loaded (%s); exporting it again", path, one_line(exc))
     if find_spec("onnx") is None:
         raise RuntimeUnavailable("exporting needs the `onnx` package (pip install onnx)")
     log.warning("exporting the %s to ONNX Runtime (once for these model files, a few seconds)", kind)
     try:
         export(build(), path, outputs, int(words.shape[1]))
     except Exception as exc:  # noqa: BLE001 - any failure means: run on torch
-        reason = f"exporting the {kind} failed: {_line(exc)}"
+        reason = f"exporting the {kind} failed: {one_line(exc)}"
         try:
             failed.write_text(reason + "\n", encoding="utf-8")
         except OSError:
@@ -168,10 +179,11 @@ def load_or_export(kind: str, sources: Sequence[Path], words: np.ndarray, pad_id
     try:
         return Encoder(path, words, pad_id, batch_size)
     except Exception as exc:  # noqa: BLE001
-        raise RuntimeUnavailable(f"the exported {kind} cannot be loaded: {_line(exc)}") from exc
+        raise RuntimeUnavailable(f"the exported {kind} cannot be loaded: {one_line(exc)}") from exc
 
 
-def _line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message."""
     text = str(exc).splitlines()[0][:160] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

@@ -16,7 +16,7 @@ IDK-MRC asks only in Indonesian, and the reader scores English questions about I
 lower. So a share of each split's questions is also asked rewritten into English
 (`augment.to_english`), the decision sees the question's language as a feature, and English
 questions get their own threshold, chosen on valid's rewritten questions. On IDK-MRC valid
-(rows asked once, then fitted four ways), against the Indonesian-only decision:
+(rows asked once, then fitted five ways), against the Indonesian-only decision:
 
 | decision | valid ID overall | ID off topic declined | valid EN answerable | EN overall | EN off topic declined |
 |---|--:|--:|--:|--:|--:|
@@ -189,7 +189,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
-    embedding = ""
     settings = _settings(args)
     if args.rows and args.rows.is_file():
         cached = json.loads(args.rows.read_text(encoding="utf-8"))

@@ -72,7 +72,7 @@ def onnx_reader(spec: str | Path | None = None, batch_size: int = 16) -> tuple[A
     """(tokens, ONNX Runtime encoder, name) for the project's compact artefact, exported on
     first use (`index.ort`); None for other models, with QA_RUNTIME=torch, or when ONNX Runtime
     cannot run it (one log line says why)."""
-    from index.ort import load_or_export, tokens_for, wanted, word_table
+    from index.ort import load_or_export, one_line, tokens_for, wanted, word_table
 
     folder = Path(spec).expanduser() if spec else SHIPPED
     if not wanted() or not (folder / MARKER).is_file():
@@ -82,28 +82,14 @@ def onnx_reader(spec: str | Path | None = None, batch_size: int = 16) -> tuple[A
         tokens = tokens_for(base / "tokenizer.json")
 
         def build() -> Any:
-            import torch
-
-            class Logits(torch.nn.Module):
-                def __init__(self, model: Any) -> None:
-                    super().__init__()
-                    self.model = model
-
-                def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
-                    out = self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
-                    return out.start_logits, out.end_logits
-
-            _, model = _load_artefact(folder)
-            model.set_attn_implementation("eager")
-            return Logits(model)
+            return _load_artefact(folder)[1]
 
         encoder = load_or_export("reader", [folder / WEIGHTS, folder / "config.json", base / "model.safetensors"],
                                  word_table(base / "model.safetensors"), tokens.pad_id, build,
                                  ("start_logits", "end_logits"), batch_size)
         return tokens, encoder, str(spec or "newsqa-reader")
     except Exception as exc:  # noqa: BLE001 - anything ONNX Runtime cannot do runs on torch
-        log.warning("reader runs on torch (ONNX Runtime: %s)",
-                    str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+        log.warning("reader runs on torch (ONNX Runtime: %s)", one_line(exc))
         return None
 
 

@@ -37,13 +37,17 @@ class Span:
         return self.score - self.null
 
 
+def clip(question: str) -> str:
+    """The question as the reader reads it: at most MAX_QUESTION_WORDS words."""
+    return " ".join(question.split()[:MAX_QUESTION_WORDS])
+
+
 def encode(tokenizer: Any, questions: Sequence[str], contexts: Sequence[str], max_length: int,
            stride: int) -> Any:
     """Tokenise question/context pairs into overlapping windows of at most `max_length` tokens,
     with character offsets; `overflow_to_sample_mapping` maps windows back to pairs."""
-    questions = [" ".join(q.split()[:MAX_QUESTION_WORDS]) for q in questions]
     return tokenizer(
-        questions, list(contexts), truncation="only_second", max_length=max_length, stride=stride,
+        [clip(q) for q in questions], list(contexts), truncation="only_second", max_length=max_length, stride=stride,
         return_overflowing_tokens=True, return_offsets_mapping=True, padding=False,
     )
 
@@ -152,8 +156,7 @@ class Reader:
         assert self._loaded is not None
         tokenizer, model, _ = self._loaded
         if isinstance(model, Encoder):  # ONNX Runtime with the `tokenizers` library
-            questions = [" ".join(q.split()[:MAX_QUESTION_WORDS]) for q in questions]
-            features = tokenizer.pairs(questions, contexts, self.max_length, self.stride)
+            features = tokenizer.pairs([clip(q) for q in questions], contexts, self.max_length, self.stride)
             start, end = zip(*model.run(features["input_ids"])) if features["input_ids"] else ((), ())
         else:
             features = encode(tokenizer, questions, contexts, self.max_length, self.stride)
