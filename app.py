@@ -31,7 +31,6 @@ from urllib.parse import quote
 import gradio as gr
 
 from index.articles import FORMATS
-from index.formats import SUPPORTED
 from qa import Answer, ArticleError, Bot, Citation, EmbedderError, LLMError, QuestionError, ReaderError, StoreError
 from qa.library import ArticleFolder, LibraryError, max_upload_bytes
 
@@ -331,7 +330,7 @@ def reply_parts(bot: Bot, question: str, history: list[dict[str, str]], turns: T
 
 def shown_question(message: str) -> str:
     """The user's message as it appears in the chat: printable, shortened and HTML-escaped."""
-    text = _CONTROL.sub(" ", message or "").strip() or "(empty message)"
+    text = _CONTROL.sub(" ", message or "").strip()
     if len(text) > SHOWN_QUESTION_CHARS:
         text = text[:SHOWN_QUESTION_CHARS] + " …"
     return html.escape(text)
@@ -367,7 +366,11 @@ def respond(bot: Bot, message: str, history: list[dict[str, Any]] | None,
             turns: Turns | None = None, llm: bool = True) -> Iterator[list[dict]]:
     """Stream the chat as the work progresses: the question and a "…" at once, an LLM's
     answer as it is written, then the checked answer, then the answer with its Sources block.
-    Nothing waits between updates, so a chat holds its slot only while its answer is computed."""
+    Nothing waits between updates, so a chat holds its slot only while its answer is computed.
+    A blank message changes nothing, as in any chat: there is no question to show or answer."""
+    if not shown_question(message):
+        yield list(history or [])
+        return
     chat = [*(history or []), {"role": "user", "content": shown_question(message)}]
     yield [*chat, {"role": "assistant", "content": THINKING}]
     for event in reply_parts(bot, message or "", plain_history(history), turns, llm):
@@ -397,7 +400,8 @@ def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None =
 def markdown_text(text: str) -> str:
     """`text` shown literally inside Markdown: HTML escaped, and every character Markdown
     could read as syntax (backticks, brackets, emphasis) written as an entity."""
-    return re.sub(r"[\\`*_{}\[\]()#+\-.!|~>]", lambda m: f"&#{ord(m.group())};", html.escape(text, quote=True))
+    # Quotes too, as decimal entities: the page showed html.escape's hexadecimal "&#x27;" as is.
+    return re.sub(r"[\\`*_{}\[\]()#+\-.!|~>'\"]", lambda m: f"&#{ord(m.group())};", html.escape(text, quote=False))
 
 
 def header_markdown() -> str:
@@ -544,7 +548,8 @@ class Library:
         for path in paths:
             try:
                 got = self.folder.add(path)
-                lines.append(f"- Added {status_text(got.name)}: {status_text(got.title)}")
+                lines.append(f"- Added {status_text(got.name)}: {status_text(got.title)}"
+                             + (f" (warning: {status_text(got.warning)})" if got.warning else ""))
                 added += 1
             except LibraryError as err:
                 lines.append(f"- Not added: {status_text(str(err))}")
@@ -643,7 +648,9 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
                     table_view = gr.HTML(lambda: articles_html(bot), elem_id="articles-list")
                     if library.folder:
                         files = gr.File(label=f"Add articles ({FORMATS}, up to {max_upload_bytes() / 2**20:.0f} MB each)",
-                                        file_count="multiple", file_types=sorted(SUPPORTED), elem_id="upload")
+                                        # Every file reaches the library, which says why it refuses one:
+                                        # with file_types, the page dropped other files without a word.
+                                        file_count="multiple", elem_id="upload")
                         status = gr.Markdown(elem_id="library-status")
                         with gr.Row():
                             choice = gr.Dropdown(label="Remove an article", choices=listing(bot)[1], value=None,
@@ -661,7 +668,7 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
         limits = {"concurrency_id": "chat", "concurrency_limit": 8 if bot.llm else 2}
         # The toggle reaches the chat through a State, which is no API parameter: /chat keeps
         # its (message, history) signature for scripts.
-        llm_on = gr.State(True)
+        llm_on = gr.State(bot.llm is not None)  # without an LLM, no "none configured" note per answer
         use_llm.change(lambda on: on, use_llm, llm_on, queue=False, api_visibility="undocumented")
         textbox.submit(chat, [textbox, chatbot, llm_on], chatbot, api_name="chat", **limits)
         # A second listener on the same submit: both read the box before it is emptied.
@@ -676,7 +683,8 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
             # Writes to the index go one at a time through one queue.
             writes = {"concurrency_id": "library", "concurrency_limit": 1, "api_visibility": "undocumented"}
             files.upload(upload, files, [*outputs, files], **writes)
-            remove_button.click(remove, choice, outputs, js="(name) => (name && confirm(`Remove ${name} from the index?`)) ? name : null",
+            remove_button.click(remove, choice, outputs, js="(name) => (name && confirm(`Delete ${name} from the articles folder and the index? "
+                                "The file itself is deleted.`)) ? name : null",
                                 **writes)
             resync_button.click(resync, None, outputs, **writes)
             gr.Timer(max(1.0, watch_seconds or WATCH_SECONDS)).tick(

@@ -53,7 +53,7 @@ class SyncReport:
         """One line for people."""
         text = (
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged; {self.chunks_written} chunks embedded, "
+            f"{self.unchanged} unchanged; {self.chunks_written} chunk{'' if self.chunks_written == 1 else 's'} embedded, "
             f"{self.chunks_total} in the index; {self.seconds:.1f} s"
         )
         if self.stale_removed:
@@ -330,8 +330,9 @@ class Store:
             try:
                 article = read_article(path, raw)
             except ArticleError as exc:
-                report.skipped.append(str(exc))
-                log.warning("skipped %s", exc)
+                kept = "; its indexed version stays until the file reads again" if known else ""
+                report.skipped.append(f"{exc}{kept}")
+                log.warning("skipped %s%s", exc, kept)
                 continue
             if article.warning:
                 log.warning("%s", article.warning)

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from index.articles import ArticleError
 from index.store import Store, StoreError
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         llm = False if args.no_llm else LLMConfig.from_env(args.llm_url, args.llm_model, timeout=args.llm_timeout)
         store = Store(args.persist_dir, url=args.chroma_url)
         folder = args.articles or (None if store.exists() else "seeds")
+        if folder == "seeds" and not Path(folder).is_dir():
+            raise ArticleError(f"no {store.where} and no seeds/ folder here; "
+                               "pass --articles FOLDER to build one from your articles")
         if folder:
             bot = Bot.from_articles(folder, model=args.model, store=store, reader=args.reader, llm=llm or False)
         else:

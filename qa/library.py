@@ -34,6 +34,7 @@ class LibraryError(ValueError):
 class Added:
     name: str  # the file name in the folder
     title: str
+    warning: str = ""  # how it was read, when that needs saying ("not UTF-8, read as ...")
 
 
 def max_upload_bytes() -> int:
@@ -88,7 +89,7 @@ class ArticleFolder:
                 tmp = self.path / f".{target.name}.part"
                 shutil.copyfile(probe, tmp)
                 tmp.replace(target)  # an article appears whole or not at all
-        return Added(target.name, article.title)
+        return Added(target.name, article.title, article.warning.removeprefix(f"{target_name}: "))
 
     def _unique(self, name: str, raw: bytes) -> Path:
         """`name` in the folder, numbered when another file has it; the same file again (same

@@ -156,6 +156,12 @@ def test_cli_build_and_ask(tmp_path: Path) -> None:
     assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1].startswith("error: empty question")
     missing = _cli("-m", "index", "build", str(tmp_path / "nope"), "--persist-dir", str(index), cwd=ROOT)
     assert missing.returncode == 2 and "no such folder" in missing.stderr
+    # No index yet and no seeds/ where it runs: the error names the option that fixes it.
+    elsewhere = _cli("-m", "qa", "ask", ASK, "--persist-dir", str(tmp_path / "none"), cwd=tmp_path)
+    assert elsewhere.returncode == 2, elsewhere.stderr
+    assert elsewhere.stderr.strip().splitlines()[-1] == (
+        f"error: no index at {tmp_path / 'none'} and no seeds/ folder here; "
+        "pass --articles FOLDER to build one from your articles")
 
 
 @pytest.mark.parametrize("module", ["index", "qa"])

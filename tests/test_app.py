@@ -20,10 +20,10 @@ from .conftest import ANSWER, ASK
 
 CALL_ARTICLE = "000_23b6403ff7373a43.txt"
 BAD_INPUTS = {
-    "empty": "",
     "long": "x" * 100_000,
-    "control": "\x00\x07\x1b\x7f",
+    "control and markup only": "\x00\x07<b></b>\x1b",
 }
+BLANK_INPUTS = {"empty": "", "spaces": "  \n ", "control": "\x00\x07\x1b\x7f"}
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,11 @@ def test_bad_chat_input_gets_a_polite_line(client: Client, message: str) -> None
     assert reply.startswith("Sorry, ") and "Traceback" not in reply
     shown = app.message_text(chat[0]["content"])
     assert len(shown) <= app.SHOWN_QUESTION_CHARS + 2
+
+
+@pytest.mark.parametrize("message", BLANK_INPUTS.values(), ids=BLANK_INPUTS.keys())
+def test_a_blank_chat_message_adds_nothing_through_the_api(client: Client, message: str) -> None:
+    assert client.predict(message, [], api_name="/chat") == []
 
 
 def test_script_text_is_escaped_in_the_chat(client: Client) -> None:
@@ -153,6 +158,9 @@ def test_names_in_the_header_are_shown_literally() -> None:
     shown = app.markdown_text("a`</code><img src=x onerror=alert(1)>`[x](javascript:alert(1))*_.txt")
     assert "<" not in shown and "`" not in shown and "[" not in shown and "(" not in shown and "*" not in shown
     assert html.unescape(shown) == "a`</code><img src=x onerror=alert(1)>`[x](javascript:alert(1))*_.txt"
+    # Quotes as decimal entities, which the page renders (it showed a hexadecimal "&#x27;" as is).
+    quoted = app.markdown_text("Jum'at \"Baru\"")
+    assert "&#x" not in quoted and "'" not in quoted and html.unescape(quoted) == "Jum'at \"Baru\""
 
 
 def test_ask_goes_first_but_a_waiting_chat_message_gets_its_turn() -> None:
@@ -247,3 +255,10 @@ def test_the_viewer_marks_the_passage_and_the_span_and_escapes_the_rest() -> Non
         assert "could not be read" in app.viewer_html(_ViewerBot(), bad), bad
     out_of_range = app.viewer_html(_ViewerBot(), json.dumps({"article": "a.txt", "start": 5, "end": 999}))
     assert "<mark" not in out_of_range
+
+
+def test_a_blank_chat_message_changes_nothing() -> None:
+    history = [{"role": "user", "content": "Berapa lama?"}, {"role": "assistant", "content": "1 jam [1]."}]
+    for blank in ("", "   ", "\x07\n\t"):
+        assert list(app.respond(None, blank, history)) == [history]  # type: ignore[arg-type]
+    assert list(app.respond(None, "", None)) == [[]]  # type: ignore[arg-type]

@@ -79,6 +79,7 @@ def test_answer_shows_sources_with_the_span_marked(page: Page) -> None:
     expect(mark).to_contain_text(ANSWER)
     reply.locator("details.sources summary").click()
     expect(mark).to_be_hidden()  # and fold away
+    expect(reply).not_to_contain_text("No LLM is configured")  # no set-up note under every answer
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOT, full_page=True)
 
@@ -216,6 +217,24 @@ def test_a_bad_upload_gets_one_line_and_changes_nothing(page: Page, tmp_path: Pa
     page.locator("#upload input[type=file]").set_input_files(str(bad))
     expect(page.locator("#library-status")).to_contain_text("Not added: gambar.txt", timeout=60_000)
     assert listed.inner_text() == before
+    # A file type the chat does not take is refused in words too, not dropped without one.
+    other = tmp_path / "notes.xyz"
+    other.write_text("Catatan rapat redaksi.\n", encoding="utf-8")
+    page.locator("#upload input[type=file]").set_input_files(str(other))
+    expect(page.locator("#library-status")).to_contain_text("Not added: notes.xyz: not an article format",
+                                                            timeout=60_000)
+    assert listed.inner_text() == before
+
+
+def test_an_upload_read_as_windows_1252_says_so_in_plain_words(page: Page, tmp_path: Path) -> None:
+    latin = tmp_path / "jumat.txt"
+    latin.write_bytes("Jum'at Keramat di Kafé Tanjung\n\nWarga Desa Tanjung menggelar doa bersama pada "
+                      "Jum'at malam di Kafé Tanjung.\n".encode("cp1252"))
+    page.locator("#upload input[type=file]").set_input_files(str(latin))
+    status = page.locator("#library-status")
+    expect(status).to_contain_text("Added jumat.txt: Jum'at Keramat di Kafé Tanjung", timeout=120_000)
+    expect(status).to_contain_text("(warning: not UTF-8, read as Windows-1252; re-save it as UTF-8")
+    expect(status).not_to_contain_text("&#")
 
 
 def test_a_removed_article_disappears_from_the_list_and_the_answers(page: Page, served: tuple[str, Path]) -> None:
@@ -225,13 +244,14 @@ def test_a_removed_article_disappears_from_the_list_and_the_answers(page: Page, 
     _wait_listed(page, "pelabuhan.txt")  # picked up from outside the page, without a restart
     ask(page, "Siapa yang meresmikan Pelabuhan Sorong?")
     expect(page.get_by_test_id("bot").last).to_contain_text("Budi Santoso", timeout=ANSWER_TIMEOUT)
-    page.once("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator("#remove-choice input").click()
     page.get_by_role("option", name="pelabuhan.txt").click()
     page.locator("#remove-button").click()
     expect(page.locator("#library-status")).to_contain_text("Removed pelabuhan.txt", timeout=60_000)
     _wait_listed(page, "pelabuhan.txt", present=False)
-    assert not extra.exists()
+    assert not extra.exists() and asked and "The file itself is deleted" in asked[0]  # as the dialog said
     ask(page, "Siapa yang meresmikan Pelabuhan Sorong?")
     reply = page.get_by_test_id("bot").last
     expect(reply).not_to_contain_text("Searching", timeout=ANSWER_TIMEOUT)

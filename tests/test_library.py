@@ -49,6 +49,14 @@ def test_an_article_is_added_under_a_safe_unique_name(library: ArticleFolder, tm
     again = library.add(_upload(tmp_path, "z", ARTICLE), name="Jembatan Baru.txt")
     assert again.name == "Jembatan_Baru.txt"  # the same bytes again keep their name
     assert sorted(p.name for p in library.path.iterdir()) == ["Jembatan_Baru-2.txt", "Jembatan_Baru.txt", "first.txt"]
+    assert added.warning == ""
+
+
+def test_an_article_read_as_windows_1252_says_so(library: ArticleFolder, tmp_path: Path) -> None:
+    text = ARTICLE.replace("Judul", "Kafé Jum'at")
+    added = library.add(_upload(tmp_path, "Kopi Jum'at.txt", text.encode("cp1252")))
+    assert added.name == "Kopi_Jum_at.txt" and added.title == "Kafé Jum'at Berita Jembatan"
+    assert added.warning == "not UTF-8, read as Windows-1252; re-save it as UTF-8 to be sure of its accents"
 
 
 @pytest.mark.parametrize(("name", "data", "reason"), [

@@ -97,6 +97,10 @@ def test_bad_files_are_skipped_and_nothing_is_lost(folder: Path, tmp_path: Path,
     seed.write_bytes(b"\x00\x01binary")
     report = store.sync(folder, embedder)
     assert report.skipped and store.indexed_articles().get(seed.name)
+    # and the report says so, where a new file that cannot be read is only skipped
+    kept = [s for s in report.skipped if s.startswith(seed.name)]
+    assert len(kept) == 1 and kept[0].endswith("; its indexed version stays until the file reads again")
+    assert not any(s.endswith("reads again") for s in report.skipped if not s.startswith(seed.name))
 
 
 @pytest.mark.parametrize("make", ["missing", "empty"])
