@@ -579,6 +579,13 @@ class Library:
                 log.exception("syncing the articles folder failed")
 
 
+# Remove asks first, in the page: which article (when none is chosen) and whether to delete it.
+REMOVE_JS = """(name) => {
+  if (!name) { alert("Choose an article to remove first."); return null; }
+  return confirm(`Delete ${name} from the articles folder and the index? The file itself is deleted.`) ? name : null;
+}"""
+
+
 def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float = 0.0) -> gr.Blocks:
     """The chat page around `bot`, with the /chat and /ask API endpoints, and, given the
     `articles` folder, the panel that adds and removes articles (watched every
@@ -683,9 +690,7 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
             # Writes to the index go one at a time through one queue.
             writes = {"concurrency_id": "library", "concurrency_limit": 1, "api_visibility": "undocumented"}
             files.upload(upload, files, [*outputs, files], **writes)
-            remove_button.click(remove, choice, outputs, js="(name) => (name && confirm(`Delete ${name} from the articles folder and the index? "
-                                "The file itself is deleted.`)) ? name : null",
-                                **writes)
+            remove_button.click(remove, choice, outputs, js=REMOVE_JS, **writes)
             resync_button.click(resync, None, outputs, **writes)
             gr.Timer(max(1.0, watch_seconds or WATCH_SECONDS)).tick(
                 tick, [seen, choice], [*outputs, seen], queue=False, api_visibility="undocumented")

@@ -246,12 +246,17 @@ def test_a_removed_article_disappears_from_the_list_and_the_answers(page: Page, 
     expect(page.get_by_test_id("bot").last).to_contain_text("Budi Santoso", timeout=ANSWER_TIMEOUT)
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator("#remove-button").click()  # nothing chosen yet: the page says what to do
+    expect(page.locator("#remove-button")).to_be_enabled()
+    page.wait_for_timeout(500)
+    assert asked == ["Choose an article to remove first."]
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator("#remove-choice input").click()
     page.get_by_role("option", name="pelabuhan.txt").click()
     page.locator("#remove-button").click()
     expect(page.locator("#library-status")).to_contain_text("Removed pelabuhan.txt", timeout=60_000)
     _wait_listed(page, "pelabuhan.txt", present=False)
-    assert not extra.exists() and asked and "The file itself is deleted" in asked[0]  # as the dialog said
+    assert not extra.exists() and len(asked) == 2 and "The file itself is deleted" in asked[1]  # as it said
     ask(page, "Siapa yang meresmikan Pelabuhan Sorong?")
     reply = page.get_by_test_id("bot").last
     expect(reply).not_to_contain_text("Searching", timeout=ANSWER_TIMEOUT)
