@@ -368,10 +368,11 @@ def respond(bot: Bot, message: str, history: list[dict[str, Any]] | None,
     answer as it is written, then the checked answer, then the answer with its Sources block.
     Nothing waits between updates, so a chat holds its slot only while its answer is computed.
     A blank message changes nothing, as in any chat: there is no question to show or answer."""
-    if not shown_question(message):
+    shown = shown_question(message)
+    if not shown:
         yield list(history or [])
         return
-    chat = [*(history or []), {"role": "user", "content": shown_question(message)}]
+    chat = [*(history or []), {"role": "user", "content": shown}]
     yield [*chat, {"role": "assistant", "content": THINKING}]
     for event in reply_parts(bot, message or "", plain_history(history), turns, llm):
         if isinstance(event, str):
