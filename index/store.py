@@ -316,13 +316,14 @@ class Store:
             if not supported(path):
                 report.skipped.append(f"{path.name}: not an article format; save it as {FORMATS}")
                 continue
+            known = manifest.get(path.name)
+            kept = "; its indexed version stays until the file reads again" if known else ""
             try:
                 raw = path.read_bytes()
             except OSError as exc:
-                report.skipped.append(f"{path.name}: cannot be read ({exc.strerror})")
+                report.skipped.append(f"{path.name}: cannot be read ({exc.strerror}){kept}")
                 continue
             digest = digest_of(raw)
-            known = manifest.get(path.name)
             have = {int(c.rsplit("#", 1)[1]) for c in present.get((path.name, digest[:12]), ())}
             if known and known["digest"] == digest and have == set(range(int(known["chunks"]))):
                 report.unchanged += 1
@@ -330,7 +331,6 @@ class Store:
             try:
                 article = read_article(path, raw)
             except ArticleError as exc:
-                kept = "; its indexed version stays until the file reads again" if known else ""
                 report.skipped.append(f"{exc}{kept}")
                 log.warning("skipped %s%s", exc, kept)
                 continue

@@ -103,6 +103,26 @@ def test_bad_files_are_skipped_and_nothing_is_lost(folder: Path, tmp_path: Path,
     assert not any(s.endswith("reads again") for s in report.skipped if not s.startswith(seed.name))
 
 
+def test_a_known_article_the_system_cannot_read_keeps_its_chunks_and_says_so(  # type: ignore[no-untyped-def]
+        folder: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "index")
+    store.sync(folder, embedder)
+    before = store.count()
+    seed = sorted(folder.glob("0*.txt"))[0]
+    read = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name == seed.name:
+            raise PermissionError(13, "Permission denied")
+        return read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    report = store.sync(folder, embedder)
+    assert report.skipped == [f"{seed.name}: cannot be read (Permission denied); "
+                              "its indexed version stays until the file reads again"]
+    assert store.count() == before and store.indexed_articles().get(seed.name)
+
+
 @pytest.mark.parametrize("make", ["missing", "empty"])
 def test_missing_or_empty_folder_is_a_one_line_error(make: str, folder: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     store = Store(tmp_path / "index")
