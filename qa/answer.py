@@ -9,16 +9,17 @@ gives another value of the same kind is shown beside it as a disagreement."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index.chunks import split_sentences
 
+from .lexicon import written_in_english
 from .question import Question
 from .reading import Decider, Reader, Span, features
 from .reading.metrics import normalize
 from .render import render
 from .retrieve import Chunk
-from .values import Value, typed
+from .values import Value, complete, typed
 
 MAX_CITATIONS = 5
 # Kinds of value two articles can disagree on (a name or a phrase may just be worded otherwise).
@@ -104,7 +105,8 @@ def not_found(question: Question, confidence: float = 0.0) -> Answer:
 
 def candidates(question_text: str, chunks: Sequence[Chunk], reader: Reader, decider: Decider,
                english: bool = False) -> list[_Candidate]:
-    """Each chunk's best span, most probable first (`english`: the question is in English)."""
+    """Each chunk's best span (widened to a whole duration when it cuts one short), most
+    probable first (`english`: the question is in English)."""
     spans = reader.read(question_text, [c.text for c in chunks])
     retrieval, similarity = [c.score for c in chunks], [c.similarity for c in chunks]
     best: dict[int, Span] = {}
@@ -113,6 +115,9 @@ def candidates(question_text: str, chunks: Sequence[Chunk], reader: Reader, deci
     out = []
     for s in best.values():
         values = features(s, spans, retrieval, similarity, english)
+        text = chunks[s.passage].text
+        a, b = complete(text, s.start, s.end)
+        s = replace(s, start=a, end=b, text=text[a:b])
         out.append(_Candidate(s, chunks[s.passage], values, decider.probability(values), typed(s.text)))
     return sorted(out, key=lambda c: c.probability, reverse=True)
 
@@ -130,10 +135,10 @@ def extract(question: Question, question_text: str, chunks: Sequence[Chunk], rea
     support = [c for c in confident if c.article != best.article and _same(best, c)]
     cited = [best, *([rival] if rival else []), *_one_per_article(support, {best.article})]
     citations = [_citation(c) for c in cited[:MAX_CITATIONS]]
-    value = render(best.value, question.english)
+    value = _said(best, question.english)
     if rival:
         lead = "The articles disagree:" if question.english else "Artikel-artikel berbeda:"
-        text = f"{lead} {value} [1], {'but' if question.english else 'tetapi'} {render(rival.value, question.english)} [2]."
+        text = f"{lead} {value} [1], {'but' if question.english else 'tetapi'} {_said(rival, question.english)} [2]."
     else:
         text = f"{value[:1].upper()}{value[1:]} [1]."
     first_extra = 3 if rival else 2
@@ -141,6 +146,12 @@ def extract(question: Question, question_text: str, chunks: Sequence[Chunk], rea
         markers = ", ".join(f"[{n}]" for n in range(first_extra, len(citations) + 1))
         text += f" {'See also' if question.english else 'Lihat juga'} {markers}."
     return Answer(text, True, citations, best.value.kind, best.span.text, bool(rival), best.probability)
+
+
+def _said(c: _Candidate, english: bool) -> str:
+    """The candidate's value for the asker: said in English for an English question about an
+    Indonesian article, as written when the article is English already ("4,500" stays)."""
+    return render(c.value, english and not written_in_english(c.chunk.text))
 
 
 def _same(a: _Candidate, b: _Candidate) -> bool:

@@ -22,7 +22,8 @@ from .retrieve import DEPTH, Chunk, HybridRetriever
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]
-# Retrieved chunks the reader reads per question, and the LLM per question or overview.
+# Retrieved chunks the reader reads per question (chosen on IDK-MRC valid, overall F1: 3
+# chunks 0.718, 5 chunks 0.721, 8 chunks 0.718), and the LLM per question or overview.
 READ_CHUNKS = 5
 LLM_CHUNKS = 6
 

@@ -237,6 +237,11 @@ def looks_english(text: str) -> bool:
     return _language_score(tokens) > 0
 
 
+def written_in_english(text: str) -> bool:
+    """Whether a passage reads as English: more English stopwords than Indonesian function words."""
+    return _language_score(_TOKEN.findall(text.lower())) > 0
+
+
 def _base_forms(word: str) -> Iterator[str]:
     """Yield the word (or its irregular base form), then forms with regular inflections removed."""
     yield IRREGULAR.get(word, word)

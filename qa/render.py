@@ -40,12 +40,16 @@ _QUALIFIERS = {
 
 @lru_cache(maxsize=1)
 def _indonesian_to_english() -> dict[str, str]:
-    """Reverse of the curated overrides: the first English word for each Indonesian term."""
-    reverse: dict[str, str] = {}
+    """Reverse of the curated overrides: for each Indonesian term, the English word that lists
+    it first and with the fewest alternatives ("eropa" -> "europe", whose only translation it
+    is, rather than "eu": "uni|eropa"); earlier entries win ties."""
+    best: dict[str, tuple[int, int, str]] = {}
     for english, translations in OVERRIDES.items():
-        for word in translations:
-            reverse.setdefault(word, english)
-    return reverse
+        for rank, word in enumerate(translations):
+            candidate = (rank, len(translations), english)
+            if word not in best or candidate[:2] < best[word][:2]:
+                best[word] = candidate
+    return {word: english for word, (_, _, english) in best.items()}
 
 
 def _number(token: str) -> str:
@@ -100,6 +104,7 @@ def _date(value: str) -> str:
 
 
 SHORT_SPAN = 3  # words: longer answers stay as written
+_JOINS = {"dan": "and", "atau": "or"}
 
 
 def render(value: Value, english: bool) -> str:
@@ -115,9 +120,18 @@ def render(value: Value, english: bool) -> str:
 
 
 def _translated(text: str) -> str:
-    """A short span in English when the lexicon knows all its words ("Rusia" -> "Russia")."""
+    """A short span in English when the lexicon knows all its words and their order carries
+    over: one word ("Rusia" -> "Russia") or single words joined by "dan"/"atau" ("Ukraina dan
+    Eropa" -> "Ukraine and Europe"). An Indonesian noun phrase puts its modifiers after the
+    head, so a phrase such as "pemerintah Rusia" is left as written rather than said word by
+    word in the wrong order."""
     tokens = text.split()
-    english = [_indonesian_to_english().get(t.lower()) for t in tokens]
-    if len(tokens) > SHORT_SPAN or not all(english):
+    words, joins = tokens[::2], tokens[1::2]
+    if len(tokens) > SHORT_SPAN or any(j.lower() not in _JOINS for j in joins):
         return text
-    return " ".join(e.capitalize() if t[:1].isupper() else e for t, e in zip(tokens, english))
+    english = [_indonesian_to_english().get(t.lower()) for t in words]
+    if not all(english):
+        return text
+    said = [e.upper() if len(t) > 1 and t.isupper() else e.capitalize() if t[:1].isupper() else e
+            for t, e in zip(words, english)]
+    return " ".join(w for pair in zip(said, [*(_JOINS[j.lower()] for j in joins), ""]) for w in pair).strip()

@@ -1,7 +1,8 @@
 """Typed values: tell whether an answer span is a duration, a date or a quantity, so that an
 English question gets it said in English (`render.py`) and disagreeing sources can be compared.
 
-The patterns only classify and split what the reader already chose; they never pick answers."""
+The patterns only classify, split and complete what the reader already chose; they never pick
+answers."""
 
 from __future__ import annotations
 
@@ -60,3 +61,20 @@ def typed(text: str) -> Value:
         if m:
             return Value(kind, m["v"], (m.groupdict().get("q") or "").lower())
     return Value("other", text)
+
+
+def complete(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen the span `text[start:end]` to the whole duration it lies inside when it cuts one
+    short ("25 menit" of "1 jam 25 menit"); any other span comes back unchanged. Durations
+    add up, so part of one is another, wrong, length of time; part of a date ("September" of
+    "September 2025") is still true, only coarser, and is left as the reader chose it. No gold
+    answer of IDK-MRC (train, valid) or FacQA train is changed by it."""
+    if typed(text[start:end]).kind != "duration":
+        return start, end  # a bare number ("40" of "40 minggu") answers "how many weeks?"
+    for m in DURATION.finditer(text):
+        a, b = m.span("v")
+        if a <= start and end <= b and (a, b) != (start, end):
+            return a, b
+        if a > end:
+            break
+    return start, end

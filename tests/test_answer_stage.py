@@ -103,3 +103,42 @@ def test_english_questions_are_held_to_their_own_threshold() -> None:
     assert english.found and english.value == "Wali kota" and round(english.confidence, 2) == 0.38
     assert not indonesian.found and round(indonesian.confidence, 2) == 0.38
     assert decider.cut(True) == 0.3 and decider.cut(False) == 0.5 and rule.cut(True) == rule.threshold
+
+
+ARTICLE_D = ("Pertemuan kedua menteri berlangsung selama 1 jam 25 menit pada September 2025, "
+             "lalu dilanjutkan makan malam selama 2 jam.")
+
+
+def test_a_span_that_cuts_a_duration_short_is_widened_to_the_whole_duration() -> None:
+    answer = ask("Berapa lama pertemuan itu?", {"25 menit": (8.0, 1.0)}, [chunk("d.txt", ARTICLE_D)])
+    assert answer.found and answer.value == "1 jam 25 menit" and answer.text == "1 jam 25 menit [1]."
+    [c] = answer.citations
+    assert ARTICLE_D[c.span_start:c.span_end] == "1 jam 25 menit"
+    english = ask("How long was the meeting?", {"25 menit": (8.0, 1.0)}, [chunk("d.txt", ARTICLE_D)])
+    assert english.text == "1 hour 25 minutes [1]." and english.kind == "duration"
+
+
+def test_part_of_a_date_or_a_whole_duration_is_left_as_read() -> None:
+    coarser = ask("Kapan pertemuan itu?", {"September": (8.0, 1.0)}, [chunk("d.txt", ARTICLE_D)])
+    assert coarser.value == "September"
+    whole = ask("Berapa lama makan malam?", {"2 jam": (8.0, 1.0)}, [chunk("d.txt", ARTICLE_D)])
+    assert whole.value == "2 jam"
+    bare = ask("Lebih dari satu jam, berapa menit?", {"25": (8.0, 1.0)}, [chunk("d.txt", ARTICLE_D)])
+    assert bare.value == "25"  # a number alone answers a question that names the unit
+    # a span reaching past the duration is the reader's choice too
+    wider = ask("Apa yang terjadi?", {"selama 1 jam 25 menit pada September 2025": (8.0, 1.0)},
+                [chunk("d.txt", ARTICLE_D)])
+    assert wider.value == "selama 1 jam 25 menit pada September 2025"
+
+
+def test_values_from_an_english_article_are_shown_as_written() -> None:
+    article = "About 4,500 residents left their homes on Monday, and the fire burned 8,200 hectares in 3.5 days."
+    people = ask("How many people left their homes?", {"4,500 residents": (8.0, 1.0)}, [chunk("e.txt", article)])
+    assert people.text == "4,500 residents [1]." and people.kind == "quantity"
+    days = ask("How long did the fire burn?", {"3.5 days": (8.0, 1.0)}, [chunk("e.txt", article)])
+    assert days.text == "3.5 days [1]."
+    # the same figures in an Indonesian article are said the English way
+    indonesian = "Sekitar 4.500 warga mengungsi, dan kebakaran berlangsung 3,5 hari."
+    days = ask("How long did the fire burn?", {"3,5 hari": (8.0, 1.0)}, [chunk("i.txt", indonesian)])
+    assert days.text == "3.5 days [1]."
+

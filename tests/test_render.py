@@ -20,6 +20,10 @@ from qa.values import Value, typed
         ("181.549 ribu ton", "quantity", "181,549 thousand ton"),
         ("Rusia", "other", "Russia"),
         ("Yuri Ushakov", "other", "Yuri Ushakov"),
+        ("Ukraina dan Eropa", "other", "Ukraine and Europe"),
+        ("AS", "other", "US"),
+        # modifiers follow the head in Indonesian: word by word would say "Government Russia"
+        ("pemerintah Rusia", "other", "pemerintah Rusia"),
     ],
 )
 def test_english_rendering(span: str, kind: str, english: str) -> None:

@@ -31,7 +31,8 @@ def features(span: Span, spans: Sequence[Span], retrieval: Sequence[float],
     hits), whether that chunk was retrieved first, its dense cosine similarity to the
     question (absolute: low when the articles are about something else), and whether the
     question is in English (the reader's scores run lower for a question in another language
-    than its text)."""
+    than its text, and for English text too: counting an English question about an English
+    article as same-language lowered the English set's answerable F1 from 0.69 to 0.49)."""
     top = [s.score for s in spans[:10]]
     peak = span.score - (max(top) + math.log(sum(math.exp(t - max(top)) for t in top)))
     return [span.score, span.null, span.margin, peak,
