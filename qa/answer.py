@@ -135,10 +135,11 @@ def extract(question: Question, question_text: str, chunks: Sequence[Chunk], rea
     support = [c for c in confident if c.article != best.article and _same(best, c)]
     cited = [best, *([rival] if rival else []), *_one_per_article(support, {best.article})]
     citations = [_citation(c) for c in cited[:MAX_CITATIONS]]
-    value = _said(best, question.english)
+    english_text = _english_articles(chunks)
+    value = _said(best, question.english, english_text)
     if rival:
         lead = "The articles disagree:" if question.english else "Artikel-artikel berbeda:"
-        text = f"{lead} {value} [1], {'but' if question.english else 'tetapi'} {_said(rival, question.english)} [2]."
+        text = f"{lead} {value} [1], {'but' if question.english else 'tetapi'} {_said(rival, question.english, english_text)} [2]."
     else:
         text = f"{value[:1].upper()}{value[1:]} [1]."
     first_extra = 3 if rival else 2
@@ -148,10 +149,19 @@ def extract(question: Question, question_text: str, chunks: Sequence[Chunk], rea
     return Answer(text, True, citations, best.value.kind, best.span.text, bool(rival), best.probability)
 
 
-def _said(c: _Candidate, english: bool) -> str:
+def _english_articles(chunks: Sequence[Chunk]) -> dict[str, bool]:
+    """Article -> whether it reads as English, judged on all its retrieved chunks together
+    (one chunk may be a headline without a function word, or quote the other language)."""
+    texts: dict[str, list[str]] = {}
+    for c in chunks:
+        texts.setdefault(str(c.meta["article"]), []).append(c.text)
+    return {article: written_in_english(" ".join(parts)) for article, parts in texts.items()}
+
+
+def _said(c: _Candidate, english: bool, english_text: dict[str, bool]) -> str:
     """The candidate's value for the asker: said in English for an English question about an
     Indonesian article, as written when the article is English already ("4,500" stays)."""
-    return render(c.value, english and not written_in_english(c.chunk.text))
+    return render(c.value, english and not english_text.get(c.article, False))
 
 
 def _same(a: _Candidate, b: _Candidate) -> bool:

@@ -40,16 +40,20 @@ _QUALIFIERS = {
 
 @lru_cache(maxsize=1)
 def _indonesian_to_english() -> dict[str, str]:
-    """Reverse of the curated overrides: for each Indonesian term, the English word that lists
-    it first and with the fewest alternatives ("eropa" -> "europe", whose only translation it
-    is, rather than "eu": "uni|eropa"); earlier entries win ties."""
-    best: dict[str, tuple[int, int, str]] = {}
-    for english, translations in OVERRIDES.items():
-        for rank, word in enumerate(translations):
-            candidate = (rank, len(translations), english)
-            if word not in best or candidate[:2] < best[word][:2]:
+    """Reverse of the curated overrides: for each Indonesian term the first English entry that
+    lists it, an abbreviation for an abbreviation ("AS" -> "US") and a word for a word
+    ("eropa" -> "europe", not "eu")."""
+    best: dict[str, tuple[bool, int, str]] = {}
+    for order, (english, translations) in enumerate(OVERRIDES.items()):
+        for word in translations:
+            candidate = (_short(english) != _short(word), order, english)
+            if word not in best or candidate < best[word]:
                 best[word] = candidate
     return {word: english for word, (_, _, english) in best.items()}
+
+
+def _short(word: str) -> bool:
+    return len(word) <= 3
 
 
 def _number(token: str) -> str:
@@ -77,7 +81,9 @@ def _words(value: str) -> str:
     out: list[str] = []
     for token in value.split():
         low = token.lower()
-        if low in _UNITS:
+        if low in _JOINS:
+            out.append(_JOINS[low])
+        elif low in _UNITS:
             out.append(_unit(low, out[-1] if out else ""))
         elif low[:1].isdigit() or low in _NUMBER_WORDS:
             out.append(_number(token))
@@ -120,11 +126,14 @@ def render(value: Value, english: bool) -> str:
 
 
 def _translated(text: str) -> str:
-    """A short span in English when the lexicon knows all its words and their order carries
-    over: one word ("Rusia" -> "Russia") or single words joined by "dan"/"atau" ("Ukraina dan
-    Eropa" -> "Ukraine and Europe"). An Indonesian noun phrase puts its modifiers after the
-    head, so a phrase such as "pemerintah Rusia" is left as written rather than said word by
-    word in the wrong order."""
+    """A short span in English when the lexicon knows it and the word order carries over: a
+    term of the lexicon ("Rusia" -> "Russia", "juru bicara" -> "spokesman") or such terms joined
+    by "dan"/"atau" ("Ukraina dan Eropa" -> "Ukraine and Europe"). An Indonesian noun phrase
+    puts its modifiers after the head, so a phrase such as "pemerintah Rusia" is left as
+    written rather than said word by word in the wrong order."""
+    whole = _indonesian_to_english().get(" ".join(text.lower().split()))
+    if whole:
+        return _cased(text.split()[0], whole)
     tokens = text.split()
     words, joins = tokens[::2], tokens[1::2]
     if len(tokens) > SHORT_SPAN or any(j.lower() not in _JOINS for j in joins):
@@ -132,6 +141,13 @@ def _translated(text: str) -> str:
     english = [_indonesian_to_english().get(t.lower()) for t in words]
     if not all(english):
         return text
-    said = [e.upper() if len(t) > 1 and t.isupper() else e.capitalize() if t[:1].isupper() else e
-            for t, e in zip(words, english)]
+    said = [_cased(t, e) for t, e in zip(words, english)]
     return " ".join(w for pair in zip(said, [*(_JOINS[j.lower()] for j in joins), ""]) for w in pair).strip()
+
+
+def _cased(source: str, english: str) -> str:
+    """`english` cased like the word it translates: an abbreviation for an abbreviation ("AS"
+    -> "US"), capitalised for a capitalised word ("KTT" -> "Summit", "Rusia" -> "Russia")."""
+    if len(source) > 1 and source.isupper() and _short(english):
+        return english.upper()
+    return english.capitalize() if source[:1].isupper() else english

@@ -27,7 +27,7 @@ _QUALIFIER = r"(?:sekitar|kurang lebih|hampir|lebih dari|kurang dari|sedikit|abo
 _CURRENCY = r"(?:Rp\.?|US\$|USD|\$|€|£)"
 
 DURATION = re.compile(
-    rf"(?:(?P<q>{_QUALIFIER})\s+)?(?P<v>{_NUMBER}\s*{_TIME_UNIT}\b(?:\s+(?:dan\s+)?{_NUMBER}\s*{_TIME_UNIT}\b)*)",
+    rf"(?:(?P<q>{_QUALIFIER})\s+)?(?P<v>{_NUMBER}\s*{_TIME_UNIT}\b(?:\s+(?:(?:dan|and)\s+)?{_NUMBER}\s*{_TIME_UNIT}\b)*)",
     re.IGNORECASE,
 )
 DATE = re.compile(
@@ -63,18 +63,37 @@ def typed(text: str) -> Value:
     return Value("other", text)
 
 
+# Units from the longest: a compound duration names them in this order ("1 jam 25 menit").
+_UNIT_GROUPS = (("abad", "century"), ("dekade", "decade"), ("tahun", "year"), ("bulan", "month"),
+                ("minggu", "pekan", "week"), ("hari", "day"), ("jam", "hour"), ("menit", "minute"),
+                ("detik", "second"))
+_RANK = {unit: rank for rank, group in enumerate(_UNIT_GROUPS) for unit in group}
+_UNIT = re.compile(rf"\b{_TIME_UNIT}\b", re.IGNORECASE)
+
+
+def _compound(duration: str) -> bool:
+    """True when each unit is shorter than the one before: one length of time in parts
+    ("1 jam 25 menit"), not a list of lengths ("8 tahun dan 6 tahun", "24 jam 7 hari")."""
+    ranks = [_RANK[u.lower().removesuffix("s")] for u in _UNIT.findall(duration)]
+    return all(a < b for a, b in zip(ranks, ranks[1:]))
+
+
 def complete(text: str, start: int, end: int) -> tuple[int, int]:
     """Widen the span `text[start:end]` to the whole duration it lies inside when it cuts one
-    short ("25 menit" of "1 jam 25 menit"); any other span comes back unchanged. Durations
-    add up, so part of one is another, wrong, length of time; part of a date ("September" of
-    "September 2025") is still true, only coarser, and is left as the reader chose it. No gold
-    answer of IDK-MRC (train, valid) or FacQA train is changed by it."""
-    if typed(text[start:end]).kind != "duration":
+    short ("25 menit" of "sekitar 1 jam 25 menit" becomes all of it, qualifier included); any
+    other span comes back unchanged. The parts of one duration add up, so part of it is another,
+    wrong, length of time; part of a date ("September" of "September 2025") is still true, only
+    coarser, and is left as the reader chose it. No gold answer of IDK-MRC (train, valid) or
+    FacQA train is changed by it."""
+    stop = end
+    while stop > start and text[stop - 1] in " ,.;:":
+        stop -= 1
+    if typed(text[start:stop]).kind != "duration":
         return start, end  # a bare number ("40" of "40 minggu") answers "how many weeks?"
     for m in DURATION.finditer(text):
         a, b = m.span("v")
-        if a <= start and end <= b and (a, b) != (start, end):
-            return a, b
-        if a > end:
+        if m.start() > stop:
             break
+        if m.start() <= start and stop <= b and not (start <= a and stop == b) and _compound(m["v"]):
+            return m.start(), b
     return start, end

@@ -22,6 +22,9 @@ from qa.values import Value, typed
         ("Yuri Ushakov", "other", "Yuri Ushakov"),
         ("Ukraina dan Eropa", "other", "Ukraine and Europe"),
         ("AS", "other", "US"),
+        ("KTT", "other", "Summit"),  # an abbreviation said as a word is not shouted
+        ("juru bicara", "other", "spokesman"),
+        ("1 jam dan 25 menit", "duration", "1 hour and 25 minutes"),
         # modifiers follow the head in Indonesian: word by word would say "Government Russia"
         ("pemerintah Rusia", "other", "pemerintah Rusia"),
     ],
