@@ -17,12 +17,11 @@ from .conftest import ANSWER, ANSWER_ARTICLE, ASK, ROOT, SEEDS
 QUESTIONS = [json.loads(line) for line in (ROOT / "bench" / "questions" / "seeds.jsonl").open(encoding="utf-8")]
 PARAPHRASES = [json.loads(line) for line in (ROOT / "bench" / "questions" / "seeds_paraphrases.jsonl").open(encoding="utf-8")]
 # The share of each set the shipped reader answers right (right text and first citation, or a
-# refusal where the articles hold no answer). Measured with the shipped reader: seeds 12/22 in
-# English and 15/22 in Indonesian, paraphrases 11/28 and 15/28 (BENCHMARKS.md; two Indonesian
-# paraphrases have been declined since the decision also learned questions about other
-# stories). The floors sit a little below, so that a regression fails here; raising them is the
-# reader's work.
-FLOORS = {("seeds", "en"): 0.5, ("seeds", "id"): 0.65, ("paraphrases", "en"): 0.35, ("paraphrases", "id"): 0.5}
+# refusal where the articles hold no answer). Measured with the shipped reader: seeds 13/22 in
+# English and 16/22 in Indonesian, paraphrases 14/28 and 15/28 (BENCHMARKS.md; the seeds gained
+# one each when cut-short durations were widened). The floors sit a little below, so that a
+# regression fails here; raising them is the reader's work.
+FLOORS = {("seeds", "en"): 0.55, ("seeds", "id"): 0.7, ("paraphrases", "en"): 0.45, ("paraphrases", "id"): 0.5}
 
 
 def is_correct(answer, case: dict) -> bool:  # type: ignore[no-untyped-def]
