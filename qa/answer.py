@@ -135,7 +135,7 @@ def extract(question: Question, question_text: str, chunks: Sequence[Chunk], rea
     support = [c for c in confident if c.article != best.article and _same(best, c)]
     cited = [best, *([rival] if rival else []), *_one_per_article(support, {best.article})]
     citations = [_citation(c) for c in cited[:MAX_CITATIONS]]
-    english_text = _english_articles(chunks)
+    english_text = _english_articles(chunks) if question.english else {}
     value = _said(best, question.english, english_text)
     if rival:
         lead = "The articles disagree:" if question.english else "Artikel-artikel berbeda:"
@@ -151,7 +151,8 @@ def extract(question: Question, question_text: str, chunks: Sequence[Chunk], rea
 
 def _english_articles(chunks: Sequence[Chunk]) -> dict[str, bool]:
     """Article -> whether it reads as English, judged on all its retrieved chunks together
-    (one chunk may be a headline without a function word, or quote the other language)."""
+    (one chunk may be a headline without a function word, or quote the other language). Only
+    an English question needs it: an Indonesian one is always answered as written."""
     texts: dict[str, list[str]] = {}
     for c in chunks:
         texts.setdefault(str(c.meta["article"]), []).append(c.text)

@@ -141,8 +141,10 @@ def _translated(text: str) -> str:
     english = [_indonesian_to_english().get(t.lower()) for t in words]
     if not all(english):
         return text
-    said = [_cased(t, e) for t, e in zip(words, english)]
-    return " ".join(w for pair in zip(said, [*(_JOINS[j.lower()] for j in joins), ""]) for w in pair).strip()
+    said = [_cased(words[0], english[0])]
+    for join, word, term in zip(joins, words[1:], english[1:]):
+        said += [_JOINS[join.lower()], _cased(word, term)]
+    return " ".join(said)
 
 
 def _cased(source: str, english: str) -> str:
