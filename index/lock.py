@@ -16,11 +16,14 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from .errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +86,29 @@ def _named_alive(holder: str) -> bool:
     return bool(pid) and (pid[2] != socket.gethostname() or _alive(int(pid[1])))
 
 
-# Locks this process holds (a flock taken twice by one process on two handles would wait on
-# itself), so a command may take the lock before it opens the index and sync inside it.
-_HELD: dict[str, int] = {}
+# Locks each thread of this process holds (a flock taken twice by one thread on two handles
+# would wait on itself), so a command may take the lock before it opens the index and sync
+# inside it. Another thread opens its own handle, and its flock waits like another process's.
+_HELD: dict[tuple[str, int], int] = {}
+
+
+def _open(path: Path, mode: str, what: str) -> IO[str]:
+    """The lock file, or a one-line StoreError saying why it cannot be used."""
+    try:
+        if "a" in mode:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, mode, encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"{what}: its lock file {path} cannot be opened ({exc.strerror or exc}); "
+                         "make its folder writable or choose another index folder") from None
 
 
 @contextmanager
 def write_lock(path: Path, what: str, wait: bool = True) -> Iterator[None]:
     """Hold the exclusive lock at `path` while writing `what`. A second writer waits, saying
-    who holds it, or with `wait=False` raises LockBusy at once. Re-entrant in one process."""
-    key = str(path.resolve())
+    who holds it, or with `wait=False` raises LockBusy at once. Re-entrant in one thread; other
+    threads wait as other processes do. Raises StoreError when the lock file cannot be made."""
+    key = (str(path.resolve()), threading.get_ident())
     if _HELD.get(key):
         _HELD[key] += 1
         try:
@@ -100,8 +116,7 @@ def write_lock(path: Path, what: str, wait: bool = True) -> Iterator[None]:
         finally:
             _HELD[key] -= 1
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as handle:
+    with _open(path, "a+", what) as handle:
         if not _try_exclusive(handle):
             holder = _holder(handle)
             state = f"being written by {holder}" if _named_alive(holder) else "in use by a process reading it"
@@ -134,7 +149,7 @@ def read_lock(path: Path) -> Iterator[bool]:
     if not path.exists():
         yield True
         return
-    with open(path, encoding="utf-8") as handle:
+    with _open(path, "r", f"the index beside {path}") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:

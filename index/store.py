@@ -16,6 +16,8 @@ from .articles import FORMATS, Article, ArticleError, article_files, digest_of, 
 from .formats import supported
 from .chunks import chunk_spans
 from .embedder import Embedder, cache_dir
+from .errors import StoreError
+from .settings import env_number
 from .lock import lock_path, read_lock, write_lock
 
 log = logging.getLogger(__name__)
@@ -26,11 +28,8 @@ MANIFEST = "articles_manifest"
 GENERATION = "~generation"
 # Chunks embedded and written per Chroma call: large writes are much cheaper per row (a 10k-chunk
 # build spent three quarters of its time writing at 64), and memory stays bounded.
-BATCH = int(os.environ.get("QA_WRITE_BATCH") or 1000)
-
-
-class StoreError(RuntimeError):
-    """The index cannot be opened or written; the message says where and what to do."""
+# QA_WRITE_BATCH overrides it.
+BATCH = 1000
 
 
 @dataclass
@@ -286,11 +285,13 @@ class Store:
     def sync(self, folder: Path | str, embedder: Embedder, progress: bool = False, wait: bool = True) -> SyncReport:
         """Make the index match `folder`: embed new and changed articles, drop deleted ones.
         Unreadable files are skipped with a warning; their earlier chunks stay. One writer at a
-        time: a second one waits (or with `wait=False` raises LockBusy)."""
+        time: a second one waits (or with `wait=False` raises LockBusy). A bad QA_WRITE_BATCH
+        raises SettingError before anything is touched."""
+        batch = int(env_number("QA_WRITE_BATCH", BATCH, 1, integer=True))
         with write_lock(self.lock_path, self.where, wait):
-            return self._sync(Path(folder), embedder, progress)
+            return self._sync(Path(folder), embedder, progress, batch)
 
-    def _sync(self, folder: Path, embedder: Embedder, progress: bool) -> SyncReport:
+    def _sync(self, folder: Path, embedder: Embedder, progress: bool, batch: int = BATCH) -> SyncReport:
         """An article counts as indexed only once all its chunks are written: its new chunks go
         in under a new id (the digest is part of it), then its manifest record flips to the
         new digest, then the old chunks go. Chunks the manifest does not name, left by a write
@@ -352,7 +353,7 @@ class Store:
             self._record([GENERATION], [{"generation": report.generation}])
         if adopted:
             self._record([a.name for a, _ in adopted], [_entry(a, n) for a, n in adopted], [a.text for a, _ in adopted])
-        report.chunks_written = self._write(todo, embedder, progress)
+        report.chunks_written = self._write(todo, embedder, progress, batch)
         report.removed = sorted(leaving)
         if report.removed:
             with self._guarded("removing articles from the manifest"):
@@ -374,7 +375,7 @@ class Store:
         return report
 
     def _write(self, articles: list[tuple[Article, list[tuple[int, int]]]], embedder: Embedder,
-               progress: bool) -> int:
+               progress: bool, size: int = BATCH) -> int:
         """Embed and upsert the chunks of `articles` in batches, flipping each article's
         manifest record once its last chunk is written; returns the chunk count."""
         total = sum(len(s) for _, s in articles)
@@ -387,7 +388,7 @@ class Store:
         texts = {a.name: a.text for a, _ in articles}
         bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not progress)
         rows = (row for a, s in articles for row in chunk_rows(a, s))
-        while batch := list(itertools.islice(rows, BATCH)):
+        while batch := list(itertools.islice(rows, size)):
             vectors = embedder.encode_documents([r[3] for r in batch])
             with self._guarded("writing chunks"):
                 self.collection().upsert(

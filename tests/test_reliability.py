@@ -234,6 +234,45 @@ def test_a_running_app_answers_from_an_outside_build_without_a_restart(tmp_path:
         assert all(c["article"] == "riverton.txt" for c in gone["citations"]) and ANSWER not in gone["text"]
 
 
+def test_two_threads_of_one_process_take_turns_at_the_lock(tmp_path: Path) -> None:
+    import threading
+
+    from index.lock import write_lock
+
+    path, events = tmp_path / "index.lock", []
+    inside = threading.Event()
+
+    def writer(n: int) -> None:
+        with write_lock(path, "the index"):
+            events.append(("in", n))
+            inside.set()
+            with write_lock(path, "the index"):  # re-entrant in its own thread
+                time.sleep(0.3)
+            events.append(("out", n))
+
+    first = threading.Thread(target=writer, args=(0,))
+    first.start()
+    inside.wait(10)
+    second = threading.Thread(target=writer, args=(1,))
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert events == [("in", 0), ("out", 0), ("in", 1), ("out", 1)]
+    assert path.read_text() == ""  # released by both
+
+
+def test_a_lock_file_that_cannot_be_made_is_a_one_line_error(tmp_path: Path, folder: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from index.store import StoreError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = Store(tmp_path / "index")
+    store.lock_path = blocker / "index.lock"  # its folder cannot exist: a file is in the way
+    with pytest.raises(StoreError, match=r"lock file .*index\.lock cannot be opened .*choose another index folder") as err:
+        store.sync(folder, embedder)
+    assert "\n" not in str(err.value)
+
+
 def test_one_server_is_one_lock_however_its_address_is_written(tmp_path: Path) -> None:
     from index.lock import lock_path
 
