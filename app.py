@@ -31,6 +31,7 @@ from urllib.parse import quote
 import gradio as gr
 
 from index.articles import FORMATS
+from index.settings import SettingError, env_number
 from qa import Answer, ArticleError, Bot, Citation, EmbedderError, LLMError, QuestionError, ReaderError, StoreError
 from qa.library import ArticleFolder, LibraryError, max_upload_bytes
 
@@ -695,7 +696,7 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
             resync_button.click(resync, None, outputs, **writes)
             gr.Timer(max(1.0, watch_seconds or WATCH_SECONDS)).tick(
                 tick, [seen, choice], [*outputs, seen], queue=False, api_visibility="undocumented")
-    app.queue(max_size=int(os.environ.get("QA_QUEUE_SIZE") or QUEUE_SIZE))
+    app.queue(max_size=int(env_number("QA_QUEUE_SIZE", QUEUE_SIZE, 1, integer=True)))
     return app
 
 
@@ -741,14 +742,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     log.setLevel(logging.INFO)
     auth = basic_auth(os.environ.get("QA_AUTH"))
     try:
+        # Settings are checked before the index is touched: a typo stops the start in one line.
+        watch = env_number("QA_WATCH_SECONDS", WATCH_SECONDS, 0)
+        env_number("QA_QUEUE_SIZE", QUEUE_SIZE, 1, integer=True)
+        max_upload_bytes()
         bot = Bot.from_articles(args.articles, persist_dir=args.persist_dir, progress=True)
         bot.reader.warm_up()  # a reader that cannot load stops the start, not the first question
         if bot.llm:
             bot.llm.warm_up()
-    except (ArticleError, EmbedderError, StoreError, ReaderError, LLMError) as err:
+    except (SettingError, ArticleError, EmbedderError, StoreError, ReaderError, LLMError) as err:
         raise SystemExit(f"error: {err}") from None
     log.info("index: %s", bot.report.summary() if bot.report else "not synced")
-    watch = float(os.environ.get("QA_WATCH_SECONDS") or WATCH_SECONDS)
     build_app(bot, args.articles, watch).launch(
         server_name=args.host, server_port=args.port, auth=auth, **launch_options()
     )

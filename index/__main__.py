@@ -11,6 +11,7 @@ from pathlib import Path
 from .articles import ArticleError
 from .embedder import cache_dir, load_embedder
 from .lock import LockBusy, lock_path, write_lock
+from .settings import SettingError
 from .store import Store, StoreError, default_persist_dir
 
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
                         wait=not args.no_wait):
             store = Store(persist_dir, url=url)
             report = store.sync(args.folder, embedder, progress=not args.quiet)
-    except (ArticleError, StoreError, LockBusy) as exc:
+    except (SettingError, ArticleError, StoreError, LockBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for line in report.skipped:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from index.articles import FORMATS, ArticleError, read_article
 from index.formats import supported
+from index.settings import env_number
 
 # Largest file accepted from the page (QA_MAX_UPLOAD_MB): a news article is a few hundred KB
 # even as a PDF with pictures.
@@ -38,7 +39,7 @@ class Added:
 
 
 def max_upload_bytes() -> int:
-    return int(float(os.environ.get("QA_MAX_UPLOAD_MB") or MAX_UPLOAD_MB) * 2**20)
+    return int(env_number("QA_MAX_UPLOAD_MB", MAX_UPLOAD_MB, 0.001) * 2**20)
 
 
 def safe_name(name: str) -> str:

@@ -145,6 +145,26 @@ def test_unopenable_store_is_a_one_line_error(tmp_path: Path) -> None:
     assert "cannot be opened" in str(info.value) and "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize("value", ["0", "-5", "1k", "nan"])
+def test_a_bad_write_batch_setting_is_one_line_and_touches_nothing(  # type: ignore[no-untyped-def]
+        value: str, folder: Path, tmp_path: Path, embedder, monkeypatch) -> None:
+    from index.settings import SettingError
+
+    store = Store(tmp_path / "index")
+    store.sync(folder, embedder)
+    before = store.manifest()
+    (folder / "extra.txt").write_text("Judul tambahan\n\nIsi artikel tambahan tentang pelabuhan baru.\n", encoding="utf-8")
+    monkeypatch.setenv("QA_WRITE_BATCH", value)
+    with pytest.raises(SettingError) as err:
+        store.sync(folder, embedder)
+    assert str(err.value) == (f"QA_WRITE_BATCH={value!r} is not usable: set it to a whole number of at least 1, "
+                              "or unset it for the default (1000)")
+    assert store.manifest() == before
+    monkeypatch.setenv("QA_WRITE_BATCH", "1")  # one chunk per write still writes every chunk
+    report = store.sync(folder, embedder)
+    assert report.added == ["extra.txt"] and set(store.manifest()) == {*before, "extra.txt"}
+
+
 def test_unreachable_chroma_server_is_a_one_line_error() -> None:
     with pytest.raises(StoreError) as info:
         Store(url="http://127.0.0.1:9")
