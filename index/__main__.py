@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from .articles import ArticleError
-from .embedder import cache_dir, load_embedder
+from .embedder import EmbedderError, cache_dir, load_embedder
 from .lock import LockBusy, lock_path, write_lock
 from .settings import SettingError
 from .store import Store, StoreError, default_persist_dir
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
                         wait=not args.no_wait):
             store = Store(persist_dir, url=url)
             report = store.sync(args.folder, embedder, progress=not args.quiet)
-    except (SettingError, ArticleError, StoreError, LockBusy) as exc:
+    except (SettingError, ArticleError, EmbedderError, StoreError, LockBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for line in report.skipped:

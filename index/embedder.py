@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 OFFLINE_NAME = "offline-subword-v1"
+OFFLINE_REQUESTED = "offline mode requested"
 HUB_TIMEOUT = 3.0
 # E5 models expect these prefixes; many of their hub configs do not declare them.
 _E5_PROMPTS = {"query": "query: ", "document": "passage: "}
@@ -42,6 +43,12 @@ class Embedder:
 
     def __repr__(self) -> str:
         return f"Embedder(name={self.name!r}, mode={self.mode!r}, fast={self.fast is not None})"
+
+    @property
+    def fell_back(self) -> bool:
+        """True when this is the offline model because the configured one could not be had
+        (not because offline mode was asked for)."""
+        return self.mode == "offline" and self.reason != OFFLINE_REQUESTED
 
     @property
     def model(self) -> Any:
@@ -244,17 +251,25 @@ def offline_model_path() -> Path:
 
 def load_embedder(spec: str | None = None, *, offline: bool | None = None) -> Embedder:
     """Load the model named by `spec` (a hub name or a local folder; default `QA_EMBED_MODEL`
-    or multilingual-e5-small). When it cannot be had within seconds, fall back to the offline
-    model and say so in one log line."""
+    or multilingual-e5-small). When a hub model cannot be had within seconds, fall back to the
+    offline model and say so in one log line. A local folder that is missing or does not load
+    raises EmbedderError: a typo in a path should not quietly swap the model."""
     spec = spec or os.environ.get("QA_EMBED_MODEL") or DEFAULT_MODEL
     if offline is None:
         offline = spec == "offline"
-    reason = "offline mode requested"
+    reason = OFFLINE_REQUESTED
     if not offline:
         local = Path(spec).expanduser()
-        try:
-            if local.exists():
+        if local.exists():
+            try:
                 return _folder_embedder(local, str(local.resolve()), "model")
+            except Exception as exc:  # noqa: BLE001 - any load failure is one line
+                raise EmbedderError(f"embedding model folder {local} cannot be loaded ({type(exc).__name__}: "
+                                    f"{str(exc)[:120]}); fix it, or choose another with --model or QA_EMBED_MODEL") from None
+        if _names_a_folder(spec):
+            raise EmbedderError(f"embedding model folder {local} does not exist; fix --model or QA_EMBED_MODEL, "
+                                f"or leave both unset for {DEFAULT_MODEL}")
+        try:
             snapshot = _hub_snapshot(spec)
             if snapshot is not None:  # cached: no need to ask the hub
                 try:
@@ -267,6 +282,12 @@ def load_embedder(spec: str | None = None, *, offline: bool | None = None) -> Em
         except Exception as exc:  # noqa: BLE001 - any load failure falls back
             reason = f"model {spec!r} could not be loaded ({type(exc).__name__}: {str(exc)[:120]})"
     return _offline_embedder(reason)
+
+
+def _names_a_folder(spec: str) -> bool:
+    """Whether `spec` can only be a path: absolute, relative with ./ ../ or ~, or with more
+    than one slash (a hub name is "name" or "owner/name")."""
+    return spec.startswith(("/", "./", "../", "~", ".\\")) or spec.count("/") > 1 or "\\" in spec
 
 
 def _hub_snapshot(spec: str) -> Path | None:

@@ -14,13 +14,19 @@ from typing import Any
 
 from .articles import FORMATS, Article, ArticleError, article_files, digest_of, read_article
 from .formats import supported
+from .packaged_e5 import NAME as PACKAGED_NAME
 from .chunks import chunk_spans
-from .embedder import Embedder, cache_dir
+from .embedder import OFFLINE_NAME, Embedder, cache_dir
 from .errors import StoreError
 from .settings import env_number
 from .lock import lock_path, read_lock, write_lock
 
 log = logging.getLogger(__name__)
+
+# The embeddings used when the configured model cannot be had: an index built with one of them
+# is rebuilt when a better one loads, while an index built with a real model is never dropped
+# for a fallback.
+FALLBACKS = frozenset({OFFLINE_NAME, PACKAGED_NAME})
 
 COLLECTION = "articles"
 # One record per indexed article (its digest and chunk count) and one for the generation.
@@ -183,6 +189,13 @@ class Store:
                     raise StoreError(
                         f"index in {where} was built with {built_with}, but {embedder.name} is loaded; "
                         "rebuild it: python -m index build DIR"
+                    )
+                if embedder.fell_back and built_with not in FALLBACKS:
+                    # The model the index was built with is only out of reach for now: keep it.
+                    raise StoreError(
+                        f"index in {where} was built with {built_with}, which cannot be loaded now "
+                        f"({embedder.reason}); make it reachable again, or rebuild the index with the "
+                        "offline model on purpose: QA_EMBED_MODEL=offline python -m index build DIR"
                     )
                 log.warning("index was built with %s, now using %s: rebuilding it", built_with, embedder.name)
                 generation = self.generation()

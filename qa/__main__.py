@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from index.articles import ArticleError
+from index.embedder import EmbedderError
 from index.settings import SettingError
 from index.store import Store, StoreError
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             bot = Bot.from_index(model=args.model, store=store, reader=args.reader, llm=llm or False)
         answer = bot.ask(args.question)
-    except (SettingError, ArticleError, StoreError, QuestionError, ReaderError, LLMError) as exc:
+    except (SettingError, ArticleError, EmbedderError, StoreError, QuestionError, ReaderError, LLMError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _print_answer(answer, args.json)

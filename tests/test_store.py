@@ -224,6 +224,46 @@ def test_local_model_loads_through_sentence_transformers(tiny_model_dir: Path, f
         Store(tmp_path / "index").collection(embedder, rebuild=False)
 
 
+def test_an_index_built_with_a_real_model_is_kept_when_only_a_fallback_loads(  # type: ignore[no-untyped-def]
+        tiny_model_dir: Path, folder: Path, tmp_path: Path, embedder) -> None:
+    import copy
+
+    assert embedder.fell_back  # the session's embedder: the hub model could not be had
+    tiny = load_embedder(str(tiny_model_dir))
+    store = Store(tmp_path / "index")
+    store.sync(folder, tiny)
+    before = store.manifest()
+    with pytest.raises(StoreError) as err:
+        Store(tmp_path / "index").sync(folder, embedder)
+    assert str(err.value) == (
+        f"index in {tmp_path / 'index'} was built with {tiny.name}, which cannot be loaded now ({embedder.reason}); "
+        "make it reachable again, or rebuild the index with the offline model on purpose: "
+        "QA_EMBED_MODEL=offline python -m index build DIR")
+    kept = Store(tmp_path / "index")
+    assert kept.embed_model == tiny.name and kept.manifest() == before
+    # Asked for on purpose, the offline model rebuilds it.
+    chosen = copy.copy(embedder)
+    chosen.reason = "offline mode requested"
+    assert not chosen.fell_back
+    report = Store(tmp_path / "index").sync(folder, chosen)
+    assert report.rebuilt and Store(tmp_path / "index").embed_model == embedder.name
+
+
+def test_a_model_folder_that_is_missing_or_broken_is_a_one_line_error(tmp_path: Path) -> None:
+    from index.embedder import EmbedderError
+
+    with pytest.raises(EmbedderError) as missing:
+        load_embedder(str(tmp_path / "my-e5"))
+    assert str(missing.value) == (f"embedding model folder {tmp_path / 'my-e5'} does not exist; fix --model or "
+                                  "QA_EMBED_MODEL, or leave both unset for intfloat/multilingual-e5-small")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    with pytest.raises(EmbedderError, match=r"^embedding model folder .*broken cannot be loaded \(.*\); fix it") as err:
+        load_embedder(str(broken))
+    assert "\n" not in str(err.value)
+
+
 def test_e5_models_get_their_prompts(tiny_model_dir: Path, tmp_path: Path) -> None:
     e5_like = tmp_path / "my-e5-model"
     shutil.copytree(tiny_model_dir, e5_like)
