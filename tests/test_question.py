@@ -1,5 +1,7 @@
 """Search words of questions: English words translated for BM25, names kept, follow-ups lent."""
 
+import pytest
+
 from qa.lexicon import translate_terms
 from qa.question import parse_question
 
@@ -45,3 +47,26 @@ def test_a_new_name_in_a_follow_up_replaces_the_earlier_names() -> None:
     assert ("xi",) in question.groups
     assert not any("putin" in g for g in question.context) and question.reply == ()
     assert any("dagang" in g for g in question.context)  # the topic stays
+
+
+@pytest.mark.parametrize(("question", "follows"), [
+    ("How did he respond?", True),
+    ("Who said that?", True),
+    ("And Xi?", True),
+    ("Tensions between which country and the US did they discuss?", True),  # a subject pronoun
+    ("Apa jawaban Beijing atas tuduhan itu?", True),  # a demonstrative points back, names or not
+    ("Bagaimana tanggapannya terhadap undangan itu?", True),
+    ("What was its budget for the next year?", True),  # "its" with nobody named
+    ("Where will Lumora open its new factory next spring?", False),  # it names its own subject
+    ("What is the capital of the country that hosted the G20 summit?", False),
+    ("Berapa harga minyak dunia hanya dalam sepekan terakhir di pasar Asia?", False),  # "hanya" is not -nya
+    ("Apa itu energi terbarukan menurut para ahli?", False),  # "apa itu": what is
+    ("Which agency monitors hurricanes in the Atlantic Ocean?", False),
+])
+def test_a_follow_up_is_told_from_a_question_that_stands_alone(question: str, follows: bool) -> None:
+    from qa.bot import _context, is_follow_up
+
+    assert is_follow_up(question) is follows
+    history = [{"role": "user", "content": "Siapa wali kota Riverton?"},
+               {"role": "assistant", "content": "Maria Santos [1]."}]
+    assert _context(question, history) == (("Siapa wali kota Riverton?", "Maria Santos .") if follows else ("", ""))
