@@ -99,7 +99,9 @@ CSS = """
 .offscreen { position: absolute !important; left: -10000px !important; width: 1px !important; height: 1px !important; overflow: hidden !important; }
 @media (max-width: 720px) {
   /* On a phone the viewer opens over the chat, and closes with its button. */
-  #viewer.open { position: fixed; inset: 0; z-index: 1000; overflow-y: auto; padding: 1em;
+  /* !important: Gradio sets overflow: visible on the block itself, which would leave the
+     article unscrollable and the passage below the screen. */
+  #viewer.open { position: fixed; inset: 0; z-index: 1000; overflow-y: auto !important; padding: 1em;
                  background: var(--body-background-fill); }
   #viewer .article-text { max-height: none; }
   .chatbot .message { max-width: 100% !important; }

@@ -279,6 +279,10 @@ def test_on_a_phone_the_chat_comes_first_and_the_viewer_opens_over_it(browser: B
     expect(viewer).to_have_class(re.compile(r"\bopen\b"))
     box_ = viewer.bounding_box()
     assert box_["x"] == 0 and box_["width"] >= 380 and box_["height"] >= 800  # covers the screen
+    # It scrolls by itself, opened at the passage: the marked answer is on the screen.
+    assert viewer.evaluate("v => getComputedStyle(v).overflowY") == "auto"
+    span = viewer.locator("mark.span").bounding_box()
+    assert span and 0 <= span["y"] and span["y"] + span["height"] <= 844, span
     phone.screenshot(path=SCREENSHOT.with_name("chat-phone-viewer.png"))
     viewer.locator(".close-viewer").click()
     expect(viewer).not_to_have_class(re.compile(r"\bopen\b"))
