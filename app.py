@@ -166,6 +166,7 @@ HEAD = """
 })();
 </script>
 """
+VIEWER_EMPTY = "<p>Click a [n] in an answer to read the passage in its article.</p>"
 # Run after the viewer is filled: show it (over the chat on a phone) and scroll to the span.
 SHOW_VIEWER_JS = """() => {
   const viewer = document.querySelector('#viewer');
@@ -653,8 +654,7 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
                                       info="Its quotes are checked word for word; off: the extractive reader.")
                 examples = gr.Examples(EXAMPLES, inputs=textbox, label="Examples", preload=False)
             with gr.Column(scale=2, min_width=300):
-                viewer = gr.HTML("<p>Click a [n] in an answer to read the passage in its article.</p>",
-                                 elem_id="viewer", label="Article")
+                viewer = gr.HTML(VIEWER_EMPTY, elem_id="viewer", label="Article")
                 with gr.Accordion("Articles", open=True, elem_id="articles-panel"):
                     table_view = gr.HTML(lambda: articles_html(bot), elem_id="articles-list")
                     if library.folder:
@@ -669,6 +669,8 @@ def build_app(bot: Bot, articles: Path | str | None = None, watch_seconds: float
                             remove_button = gr.Button("Remove", variant="stop", elem_id="remove-button", scale=1)
                         resync_button = gr.Button("Re-sync the folder", elem_id="resync-button")
                     gr.Markdown(lambda: notices_markdown(bot), elem_id="notices")
+        # A cleared chat leaves no passage of its answers open.
+        chatbot.clear(lambda: VIEWER_EMPTY, None, viewer, queue=False, api_visibility="undocumented")
         cite_box = gr.Textbox(elem_id="cite-box", elem_classes="offscreen", show_label=False, container=False)
         cite_button = gr.Button("open", elem_id="cite-button", elem_classes="offscreen")
         cite_button.click(lambda payload: viewer_html(bot, payload), cite_box, viewer, queue=False,

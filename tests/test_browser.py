@@ -300,3 +300,12 @@ def test_earlier_answers_keep_working_citations_after_a_follow_up(page: Page) ->
     first.locator("a.cite").first.click()  # an answer two turns back
     expect(page.locator("#viewer mark.span")).to_have_text(
         first.locator("details.sources mark").first.inner_text(), timeout=ANSWER_TIMEOUT)
+
+
+def test_clearing_the_chat_closes_the_passage_it_opened(page: Page) -> None:
+    ask(page, ASK)
+    page.get_by_test_id("bot").last.locator("a.cite").first.click()
+    expect(page.locator("#viewer mark.span")).to_have_text(ANSWER, timeout=ANSWER_TIMEOUT)
+    page.locator("#chat").get_by_role("button", name=re.compile("clear", re.IGNORECASE)).click()
+    expect(page.get_by_test_id("bot")).to_have_count(0)
+    expect(page.locator("#viewer")).to_have_text("Click a [n] in an answer to read the passage in its article.")
