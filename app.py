@@ -229,9 +229,10 @@ def highlighted_quote(citation: Citation) -> str:
 
 
 def cite_payload(c: Citation) -> str:
-    """What a citation link carries to the viewer: the article and the offsets to mark."""
+    """What a citation link carries to the viewer: the article, the offsets to mark and the
+    quote, so that a link from before the article changed still finds its passage."""
     return json.dumps({"article": c.article, "start": c.start, "end": c.end,
-                       "span_start": c.span_start, "span_end": c.span_end})
+                       "span_start": c.span_start, "span_end": c.span_end, "quote": c.quote})
 
 
 def _cite_link(n: int, c: Citation, label: str | None = None, cls: str = "cite") -> str:
@@ -460,6 +461,8 @@ def viewer_html(bot: Bot, payload: str) -> str:
         cite = json.loads(payload)
         name, start, end = str(cite["article"]), int(cite["start"]), int(cite["end"])
         span = (int(cite["span_start"]), int(cite["span_end"])) if cite.get("span_start") is not None else None
+        quoted = cite.get("quote")
+        quoted = str(quoted) if quoted is not None else None
     except (ValueError, KeyError, TypeError, OverflowError, AttributeError):
         return '<p>That citation could not be read; ask the question again.</p>'
     try:
@@ -470,6 +473,19 @@ def viewer_html(bot: Bot, payload: str) -> str:
     if text is None:
         return (f'<p><strong>{html.escape(name)}</strong> is no longer indexed; ask again to get '
                 'sources from the articles indexed now.</p>')
+    notice = ""
+    if quoted is not None and text[start:end] != quoted:
+        # The article changed since the answer: the passage moved, or it is gone.
+        found = text.find(quoted) if quoted else -1
+        if found < 0:
+            notice = ('<p class="notice">This article has changed since the answer was given and no '
+                      'longer holds the cited passage; ask again for its current text.</p>')
+            start = end = 0
+            span = None
+        else:
+            shift = found - start
+            start, end = found, found + len(quoted)
+            span = (span[0] + shift, span[1] + shift) if span else None
     if not 0 <= start < end <= len(text):
         start = end = 0
     if span and not start <= span[0] < span[1] <= end:
@@ -485,7 +501,8 @@ def viewer_html(bot: Bot, payload: str) -> str:
         parts.append(piece)
     body = "".join(parts)
     return (f'<a class="close-viewer" href="#close" title="Close">✕ Close</a>'
-            f'<h3>{html.escape(title)}</h3><div class="file">{html.escape(name)} · characters {start}–{end}</div>'
+            f'<h3>{html.escape(title)}</h3><div class="file">{html.escape(name)}'
+            f'{f" · characters {start}–{end}" if start < end else ""}</div>{notice}'
             f'<div class="article-text">{body}</div>')
 
 

@@ -257,6 +257,21 @@ def test_the_viewer_marks_the_passage_and_the_span_and_escapes_the_rest() -> Non
     assert "<mark" not in out_of_range
 
 
+def test_a_link_from_before_the_article_changed_finds_its_passage_or_says_it_is_gone() -> None:
+    import json
+
+    old = "Kata Xi: 1 jam 25 menit."
+    payload = {"article": "a.txt", "start": 0, "end": len(old), "span_start": 9, "span_end": 23, "quote": old}
+    text = _ViewerBot.article_text("a.txt")  # the passage now sits after "Awal <b>. "
+    moved = app.viewer_html(_ViewerBot(), json.dumps(payload))
+    start = text.index(old)
+    assert f"characters {start}\u2013{start + len(old)}" in moved
+    assert '<mark class="span">1 jam 25 menit</mark>' in moved and "has changed" not in moved
+    gone = app.viewer_html(_ViewerBot(), json.dumps({**payload, "quote": "Kata Putin: 2 jam."}))
+    assert "has changed since the answer was given" in gone and "<mark" not in gone
+    assert "Awal &lt;b&gt;. Kata Xi" in gone  # the article as it reads now
+
+
 def test_a_blank_chat_message_changes_nothing() -> None:
     history = [{"role": "user", "content": "Berapa lama?"}, {"role": "assistant", "content": "1 jam [1]."}]
     for blank in ("", "   ", "\x07\n\t"):
