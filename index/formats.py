@@ -32,7 +32,8 @@ def supported(path: Path) -> bool:
 def html_main_text(markup: str) -> str:
     """The article of an HTML page as text: the <article> (else <main>, else <body>) without
     scripts, styles, navigation, headers, footers or asides; the <h1> (else <title>) first,
-    then one paragraph per block element."""
+    then its text in document order, a paragraph per block element and per run of text that
+    a nested block or a <br> ends (so a container's own text is kept beside its inner blocks)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
@@ -41,17 +42,41 @@ def html_main_text(markup: str) -> str:
     for tag in soup(_NOT_CONTENT):
         tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
-    paragraphs: list[str] = []
-    for block in root.find_all(_BLOCKS):
-        if block.find(_BLOCKS):  # a container: its inner blocks speak for it
-            continue
-        text = " ".join(block.get_text(" ").split())
-        if text and text != title:
-            paragraphs.append(text)
-    if not paragraphs:
-        text = " ".join(root.get_text(" ").split())
-        paragraphs = [text] if text else []
+    paragraphs = [p for p in _paragraphs(root) if p != title]
     return "\n\n".join(([title] if title else []) + paragraphs)
+
+
+def _paragraphs(root: Any) -> list[str]:
+    """The text under `root`, one string per paragraph (see html_main_text)."""
+    from bs4 import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        text = " ".join("".join(run).split())
+        if text:
+            out.append(text)
+        run.clear()
+
+    def walk(node: Any) -> None:
+        for child in node.children:
+            if isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
+                continue
+            if isinstance(child, NavigableString):
+                run.append(str(child))
+            elif isinstance(child, Tag) and child.name == "br":
+                flush()
+            elif isinstance(child, Tag) and child.name in _BLOCKS:
+                flush()
+                walk(child)
+                flush()
+            elif isinstance(child, Tag):
+                walk(child)
+
+    walk(root)
+    flush()
+    return out
 
 
 def _html_reader() -> Any:

@@ -110,6 +110,15 @@ def test_html_keeps_the_article_and_drops_scripts_and_navigation() -> None:
         assert gone not in text
 
 
+def test_html_keeps_the_text_a_container_holds_beside_its_inner_blocks() -> None:
+    page = ("<html><body><h1>Jembatan Baru Dibuka</h1><div>Jembatan dibuka pada hari <b>Senin</b>.<br>"
+            "Panjangnya 1,4 kilometer.<div class='ad'>Iklan</div>Biayanya 2 triliun rupiah.</div>"
+            "<p>Foto: jembatan baru.</p><!-- komentar --></body></html>")
+    assert html_main_text(page).split("\n\n") == [
+        "Jembatan Baru Dibuka", "Jembatan dibuka pada hari Senin.", "Panjangnya 1,4 kilometer.", "Iklan",
+        "Biayanya 2 triliun rupiah.", "Foto: jembatan baru."]
+
+
 def test_the_build_summary_names_every_files_fate(mixed_bot) -> None:  # type: ignore[no-untyped-def]
     report = mixed_bot.report
     assert sorted(report.added) == sorted([ANSWER_ARTICLE, "festival.MD", "riverton.html", "garuda.pdf", "arumdalu.docx"])
