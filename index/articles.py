@@ -20,7 +20,10 @@ _LINK_LINE = re.compile(
 # "KONTAN.CO.ID - BEIJING. ", "JAKARTA, KOMPAS.com - ", "Sichuan, Kompas - ", "Jakarta (ANTARA) - "
 _DATELINES = (
     re.compile(r"(?P<source>[A-Z][\w]*(?:\.[\w]+)+|[A-Z]{2,}\w*)\s*[-–—]\s*(?P<place>[A-Z][A-Z .']{1,40}?)\.\s+"),
-    re.compile(r"(?P<place>[A-Z][\w'.]*(?: [A-Z][\w'.]*){0,3}),\s*(?P<source>[A-Z][\w.]{1,30})\s*[-–—]\s+"),
+    # The sentence after a dateline starts anew: "Menurut Reuters, Budi - direktur pabrik -" is
+    # an aside in running text, not a place and a source.
+    re.compile(r"(?P<place>[A-Z][\w'.]*(?: [A-Z][\w'.]*){0,3}),\s*(?P<source>[A-Z][\w.]{1,30})\s*[-–—]\s+"
+               r"(?=[A-Z0-9\"“'‘])"),
     re.compile(r"(?P<place>[A-Z][\w'.]*(?: [A-Z][\w'.]*){0,3})\s*\((?P<source>[A-Za-z.]{2,30})\)\s*[-–—]\s+"),
 )
 FORMATS = ".txt, .md, .html, .pdf or .docx"

@@ -29,6 +29,20 @@ def test_title_dateline_and_link_lines() -> None:
         assert dropped not in content
 
 
+@pytest.mark.parametrize(("opening", "source", "place", "content"), [
+    ("JAKARTA, KOMPAS.com - Presiden meresmikan pabrik baru.", "KOMPAS.com", "Jakarta", "Presiden"),
+    ("Sichuan, Kompas - Gempa mengguncang wilayah itu.", "Kompas", "Sichuan", "Gempa"),
+    ("Jakarta (ANTARA) - Harga cabai naik.", "ANTARA", "Jakarta", "Harga"),
+    # An aside set off by dashes is running text, not a dateline.
+    ("Menurut Reuters, Budi - direktur pabrik - mengatakan 300 orang bekerja.", "", "", "Menurut Reuters"),
+    ("However, Xi - the leader of China - said so in a long speech.", "", "", "However"),
+])
+def test_a_dateline_is_taken_off_and_an_aside_is_not(opening: str, source: str, place: str, content: str) -> None:
+    article = parse(f"Judul berita tentang pabrik\n\n{opening}\n".encode(), "a.txt")
+    assert (article.source, article.place) == (source, place)
+    assert article.text[article.blocks[0][0]:].startswith(content)
+
+
 def test_first_line_that_is_a_sentence_is_not_a_title() -> None:
     raw = (SEEDS / "000_23b6403ff7373a43.txt").read_bytes()
     article = parse(raw, "000.txt")
