@@ -62,10 +62,6 @@ class Question:
         return self.summary and all(w in STOPWORDS or w in _WHOLE for w in rest)
 
     @property
-    def terms(self) -> list[str]:
-        return list(dict.fromkeys(t for group in self.search_groups for t in group))
-
-    @property
     def search_text(self) -> str:
         """What the dense retriever sees: English questions get their Indonesian words added."""
         return f"{self.text} {' '.join(self.words)}" if self.english else self.text
