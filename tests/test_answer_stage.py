@@ -115,6 +115,7 @@ ARTICLE_D = ("Pertemuan kedua menteri berlangsung selama sekitar 1 jam 25 menit.
     ("25 menit", "sekitar 1 jam 25 menit"),  # the qualifier comes with the whole
     ("25 menit.", "sekitar 1 jam 25 menit"),
     ("sekitar 1 jam", "sekitar 1 jam 25 menit"),
+    ("1 jam 25 menit", "sekitar 1 jam 25 menit"),  # the text says "about", so does the answer
 ])
 def test_a_span_that_cuts_a_duration_short_is_widened_to_the_whole_duration(span: str, value: str) -> None:
     answer = ask("Berapa lama pertemuan itu?", {span: (8.0, 1.0)}, [chunk("d.txt", ARTICLE_D)])
@@ -128,7 +129,6 @@ def test_a_span_that_cuts_a_duration_short_is_widened_to_the_whole_duration(span
 @pytest.mark.parametrize(("question", "span"), [
     ("Kapan pertemuan itu?", "September"),  # part of a date is coarser, not wrong
     ("Berapa lama makan malam?", "2 jam"),  # already whole
-    ("Berapa lama pertemuan itu?", "1 jam 25 menit"),  # whole without its qualifier
     ("Lebih dari satu jam, berapa menit?", "25"),  # a number alone answers a question naming the unit
     ("Berapa lama vonis terdakwa pertama?", "8 tahun"),  # "8 tahun dan 6 tahun" is a list, not a sum
 ])
@@ -139,14 +139,14 @@ def test_part_of_a_date_a_whole_duration_or_a_list_of_durations_is_left_as_read(
 def test_values_from_an_english_article_are_shown_as_written() -> None:
     article = "About 4,500 residents left their homes on Monday, and the fire burned 8,200 hectares in 3.5 days."
     people = ask("How many people left their homes?", {"4,500 residents": (8.0, 1.0)}, [chunk("e.txt", article)])
-    assert people.text == "4,500 residents [1]." and people.kind == "quantity"
+    assert people.text == "About 4,500 residents [1]." and people.kind == "quantity"  # hedged as written
     area = ask("How large an area burned?", {"8,200 hectares": (8.0, 1.0)}, [chunk("e.txt", article)])
     assert area.text == "8,200 hectares [1]."
     # judged on all of the article's retrieved chunks: a headline alone has no function word
     headline = "Wildfire: 4,500 residents flee Riau villages"
     people = ask("How many residents fled?", {"4,500 residents": (8.0, 1.0)},
                  [chunk("e.txt", headline), Chunk("e.txt#1", article, {"article": "e.txt", "start": 60}, 0.5)])
-    assert people.text == "4,500 residents [1]."
+    assert people.text == "4,500 residents [1]."  # read in the headline, which does not hedge
     # the same figures in an Indonesian article are said the English way
     indonesian = "Sekitar 4.500 warga mengungsi, dan kebakaran berlangsung 3,5 hari."
     days = ask("How long did the fire burn?", {"3,5 hari": (8.0, 1.0)}, [chunk("i.txt", indonesian)])
