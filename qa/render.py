@@ -102,7 +102,9 @@ def _date(value: str) -> str:
     tokens = re.findall(r"[\w']+", value)
     day = next((_DAYS[w.lower()] for w in tokens if w.lower() in _DAYS), "")
     slash = re.search(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", value)
-    if slash and 1 <= int(slash[2]) <= 12:
+    if slash and not 1 <= int(slash[2]) <= 12:
+        return value  # not day/month/year: left as written
+    if slash:
         rest = f"{int(slash[1])} {_MONTH_NUMBERS[int(slash[2])]}" + (f" {slash[3]}" if slash[3] else "")
     else:
         rest = " ".join(_MONTHS.get(w.lower(), w) for w in tokens if w.lower() not in _DAYS)
@@ -113,10 +115,27 @@ SHORT_SPAN = 3  # words: longer answers stay as written
 _JOINS = {"dan": "and", "atau": "or"}
 
 
+_BULAN = ["", "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+          "Oktober", "November", "Desember"]
+_SLASH_DATE = re.compile(r"\(?(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\)?")
+
+
+def _tanggal(value: str) -> str:
+    """A date written with slashes said in words, in Indonesian: 'Rabu (5/2/2026)' -> 'Rabu,
+    5 Februari 2026'; any other date as written."""
+    slash = _SLASH_DATE.search(value)
+    if not slash or not 1 <= int(slash[2]) <= 12:
+        return value
+    words = f"{int(slash[1])} {_BULAN[int(slash[2])]}" + (f" {slash[3]}" if slash[3] else "")
+    before = value[: slash.start()].strip().rstrip(",")
+    return f"{before}, {words}" if before else words
+
+
 def render(value: Value, english: bool) -> str:
-    """The value to show: the Indonesian span as written, or an English rendering."""
+    """The value to show: the Indonesian span as written (a date with slashes in words), or an
+    English rendering."""
     if not english:
-        return f"{value.qualifier} {value.value}".strip()
+        return _tanggal(value.value) if value.kind == "date" else f"{value.qualifier} {value.value}".strip()
     if value.kind == "date":
         return _date(value.value)
     if value.kind in ("duration", "quantity"):

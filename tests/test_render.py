@@ -33,7 +33,19 @@ def test_english_rendering(span: str, kind: str, english: str) -> None:
     value = typed(span)
     assert value.kind == kind
     assert render(value, english=True) == english
-    assert render(value, english=False) == span
+    assert render(value, english=False) == (span if "/" not in span else "Rabu, 5 Februari 2026")
+
+
+@pytest.mark.parametrize(("span", "indonesian", "english"), [
+    ("(5/2/2026)", "5 Februari 2026", "5 February 2026"),
+    ("Rabu (5/2/2026)", "Rabu, 5 Februari 2026", "Wednesday, 5 February 2026"),
+    ("12/31/2020", "12/31/2020", "12/31/2020"),  # not day/month/year: as written
+    ("September 2025", "September 2025", "September 2025"),
+])
+def test_a_date_written_with_slashes_is_said_in_words(span: str, indonesian: str, english: str) -> None:
+    value = typed(span)
+    assert value.kind == "date"
+    assert (render(value, english=False), render(value, english=True)) == (indonesian, english)
 
 
 def test_a_span_only_partly_typed_is_other() -> None:
