@@ -570,6 +570,9 @@ class Library:
         for path in paths:
             try:
                 got = self.folder.add(path)
+                if got.already:
+                    lines.append(f"- Already in the articles: {status_text(got.name)} holds the same file")
+                    continue
                 lines.append(f"- Added {status_text(got.name)}: {status_text(got.title)}"
                              + (f" (warning: {status_text(got.warning)})" if got.warning else ""))
                 added += 1
@@ -596,7 +599,7 @@ class Library:
             try:
                 with self._lock:
                     if self.folder and self.folder.signature() != self._seen:
-                        log.info("articles folder changed: %s", self.sync())
+                        log.info("articles folder changed: %s", html.unescape(self.sync()))
             except Exception:  # noqa: BLE001 - the watcher must outlive one failed sync
                 log.exception("syncing the articles folder failed")
 

@@ -36,6 +36,7 @@ class Added:
     name: str  # the file name in the folder
     title: str
     warning: str = ""  # how it was read, when that needs saying ("not UTF-8, read as ...")
+    already: bool = False  # the folder held the same bytes already (as `name`): nothing written
 
 
 def max_upload_bytes() -> int:
@@ -85,20 +86,36 @@ class ArticleFolder:
             except ArticleError as exc:
                 raise LibraryError(str(exc).replace(target_name, shown, 1)) from None
             self.path.mkdir(parents=True, exist_ok=True)
-            target = self._unique(target_name, probe.read_bytes())
-            if not target.exists():
-                tmp = self.path / f".{target.name}.part"
-                shutil.copyfile(probe, tmp)
-                tmp.replace(target)  # an article appears whole or not at all
+            raw = probe.read_bytes()
+            same = self._holding(raw)
+            if same is not None:
+                return Added(same.name, article.title, already=True)
+            target = self._unique(target_name)
+            tmp = self.path / f".{target.name}.part"
+            shutil.copyfile(probe, tmp)
+            tmp.replace(target)  # an article appears whole or not at all
         return Added(target.name, article.title, article.warning.removeprefix(f"{target_name}: "))
 
-    def _unique(self, name: str, raw: bytes) -> Path:
-        """`name` in the folder, numbered when another file has it; the same file again (same
-        bytes) keeps its name."""
+    def _holding(self, raw: bytes) -> Path | None:
+        """The article file in the folder with exactly these bytes, if any."""
+        try:
+            entries = [p for p in self.path.iterdir() if p.is_file() and not p.name.startswith(".") and supported(p)]
+        except OSError:
+            return None
+        for path in sorted(entries):
+            try:
+                if path.stat().st_size == len(raw) and path.read_bytes() == raw:
+                    return path
+            except OSError:
+                continue
+        return None
+
+    def _unique(self, name: str) -> Path:
+        """`name` in the folder, numbered when another file has it."""
         stem, suffix = os.path.splitext(name)
         for n in range(1, 1000):
             candidate = self.path / (name if n == 1 else f"{stem}-{n}{suffix}")
-            if not candidate.exists() or candidate.read_bytes() == raw:
+            if not candidate.exists():
                 return candidate
         raise LibraryError(f"{name}: too many files of this name; rename it and upload again")
 

@@ -207,6 +207,16 @@ def test_uploaded_markdown_and_html_are_answerable_at_once(page: Page, tmp_path:
         reply = page.get_by_test_id("bot").last
         expect(reply).to_contain_text(value, timeout=ANSWER_TIMEOUT)
         expect(reply.locator("details.sources .file").first).to_contain_text(article)
+    # The same file again, under any name, is not added twice.
+    again = tmp_path / "salinan.md"
+    again.write_bytes(md.read_bytes())
+    listed = page.locator("#articles-list table")
+    before = listed.inner_text()
+    page.locator("#upload input[type=file]").set_input_files(str(again))
+    expect(status).to_contain_text("Already in the articles: Jembatan_Meridian.md holds the same file",
+                                   timeout=60_000)
+    expect(status).not_to_contain_text("Added")
+    assert listed.inner_text() == before
 
 
 def test_a_bad_upload_gets_one_line_and_changes_nothing(page: Page, tmp_path: Path) -> None:

@@ -40,14 +40,18 @@ def test_names_are_made_safe(given: str, safe: str) -> None:
 
 
 def test_an_article_is_added_under_a_safe_unique_name(library: ArticleFolder, tmp_path: Path) -> None:
-    added = library.add(_upload(tmp_path, "x", ARTICLE), name="Jembatan Baru.TXT")
+    text = ARTICLE.replace("12 Mei", "11 Mei")
+    added = library.add(_upload(tmp_path, "x", text), name="Jembatan Baru.TXT")
     assert added.name == "Jembatan_Baru.txt" and added.title == "Judul Berita Jembatan"
-    assert (library.path / added.name).read_text(encoding="utf-8") == ARTICLE
+    assert (library.path / added.name).read_text(encoding="utf-8") == text
     other = ARTICLE.replace("12 Mei", "13 Mei")
     second = library.add(_upload(tmp_path, "y", other), name="Jembatan Baru.txt")
     assert second.name == "Jembatan_Baru-2.txt"  # another file of that name is never overwritten
-    again = library.add(_upload(tmp_path, "z", ARTICLE), name="Jembatan Baru.txt")
-    assert again.name == "Jembatan_Baru.txt"  # the same bytes again keep their name
+    again = library.add(_upload(tmp_path, "z", text), name="Jembatan Baru.txt")
+    assert again.name == "Jembatan_Baru.txt" and again.already  # the same bytes again: nothing written
+    copy = library.add(_upload(tmp_path, "w", ARTICLE), name="salinan.txt")
+    assert copy.name == "first.txt" and copy.already  # the same bytes under another name, too
+    assert not added.already and not second.already
     assert sorted(p.name for p in library.path.iterdir()) == ["Jembatan_Baru-2.txt", "Jembatan_Baru.txt", "first.txt"]
     assert added.warning == ""
 
