@@ -393,6 +393,10 @@ def ask_json(bot: Bot, question: str, history: Sequence[dict[str, Any]] | None =
              turns: Turns | None = None, llm: bool | None = None) -> dict:
     """The /ask endpoint's answer: Answer.to_dict(), or found=False with an "error" field."""
     try:
+        if history is not None and not (isinstance(history, (list, tuple)) and all(
+                isinstance(m, dict) and isinstance(m.get("content"), str) for m in history)):
+            raise QuestionError('history must be a list of {"role": "user" or "assistant", "content": text} '
+                                "messages; send [] for none")
         with turns.turn("ask") if turns else nullcontext():
             return bot.ask(question, history=plain_history(history), llm=llm).to_dict()
     except (QuestionError, StoreError, ReaderError) as err:

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                      "(default: QA_LLM_URL; e.g. http://localhost:11434/v1 for Ollama)")
     ask.add_argument("--llm-model", help="the LLM's model name (default: QA_LLM_MODEL)")
     ask.add_argument("--llm-timeout", type=float,
-                     help="seconds to wait for the LLM's first token (default: QA_LLM_TIMEOUT or 8)")
+                     help="seconds to wait to connect and for each token, the first included (default: QA_LLM_TIMEOUT or 8)")
     ask.add_argument("--no-llm", action="store_true", help="answer with the extractive reader even if an LLM is set")
     args = parser.parse_args(argv)
     # A handler-level filter, because bm25s sets its own logger to DEBUG when it is imported.

@@ -72,8 +72,10 @@ def clean(text: str) -> str:
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]|<[^<>]{0,200}>", " ", text or "")
     text = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", text)  # zero-width characters
     text = " ".join(text.split())
-    if not re.search(r"\w", text):
+    if not text:
         raise QuestionError("empty question: type a question about the articles")
+    if not re.search(r"\w", text):
+        raise QuestionError(f"no words in {text[:20]!r}: type a question about the articles in words")
     return text
 
 

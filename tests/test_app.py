@@ -154,6 +154,18 @@ def test_an_unexpected_error_gets_a_polite_reply() -> None:
     assert answer["found"] is False and "index went away" not in answer["error"]
 
 
+@pytest.mark.parametrize("history", ["garbage", [1, 2], [{"role": "user", "content": 3}], {"role": "user"}])
+def test_a_malformed_history_is_an_error_not_ignored(history: object) -> None:
+    class NoBot:
+        llm = None
+
+        def ask(self, question: str, history: object = None, llm: object = None) -> None:
+            raise AssertionError("a malformed history must not reach the bot")
+
+    answer = app.ask_json(NoBot(), "How long was the call?", history)  # type: ignore[arg-type]
+    assert answer["found"] is False and answer["error"].startswith("history must be a list of")
+
+
 def test_names_in_the_header_are_shown_literally() -> None:
     shown = app.markdown_text("a`</code><img src=x onerror=alert(1)>`[x](javascript:alert(1))*_.txt")
     assert "<" not in shown and "`" not in shown and "[" not in shown and "(" not in shown and "*" not in shown
