@@ -166,10 +166,15 @@ def _said(c: _Candidate, english: bool, english_text: dict[str, bool]) -> str:
 
 
 def _same(a: _Candidate, b: _Candidate) -> bool:
-    """Two spans say the same when one's words hold the other's ("September" and "September
-    2025"); typed values are compared as rendered, so "(5/2/2026)" is "5 Februari 2026"."""
+    """Two spans say the same when one's words hold the other's and make at least half of
+    them ("September" and "September 2025", "Putin" and "Vladimir Putin", but not "Vladimir
+    Putin" and a clause that names him); typed values are compared as rendered, so
+    "(5/2/2026)" is "5 Februari 2026"."""
     x, y = (normalize(render(c.value, True) if c.value.kind in _COMPARABLE else c.span.text) for c in (a, b))
-    return bool(x and y) and (f" {x} " in f" {y} " or f" {y} " in f" {x} ")
+    if not (x and y):
+        return False
+    short, long = sorted((x, y), key=len)
+    return f" {short} " in f" {long} " and 2 * len(short.split()) >= len(long.split())
 
 
 def _rival(best: _Candidate, others: Sequence[_Candidate]) -> _Candidate | None:

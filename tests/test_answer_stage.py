@@ -85,6 +85,18 @@ def test_sources_that_agree_are_cited_as_see_also() -> None:
     assert [c.article for c in answer.citations] == ["a.txt", "c.txt"]
 
 
+def test_a_span_that_only_mentions_the_answer_is_no_see_also() -> None:
+    first = "Undangan itu disampaikan kepada Vladimir Putin pada Rabu."
+    other = "Presiden China Xi Jinping dan Presiden Rusia Vladimir Putin memuji hubungan kedua negara."
+    # b's best span is the clause (score 10), less sure than a's name (margin 8 against 9)
+    script = {"Vladimir Putin": (9.0, 0.0), "Presiden China Xi Jinping dan Presiden Rusia Vladimir Putin": (10.0, 2.0)}
+    answer = ask("Siapa yang diundang?", script, [chunk("a.txt", first), chunk("b.txt", other)])
+    assert answer.text == "Vladimir Putin [1]." and [c.article for c in answer.citations] == ["a.txt"]
+    shorter = ask("Siapa yang diundang?", {"Vladimir Putin": (9.0, 0.0), "Putin": (8.0, 0.0)},
+                  [chunk("a.txt", first), chunk("b.txt", "Putin menerima undangan itu.")])
+    assert shorter.text == "Vladimir Putin [1]. Lihat juga [2]."  # the same name, said shorter
+
+
 def test_a_second_span_from_the_same_article_is_not_a_second_source() -> None:
     script = {"Senin, 3 Maret 2025": (9.0, 0.0), "2 tahun": (5.0, 0.0)}
     chunks = [chunk("a.txt", ARTICLE_A), chunk("a.txt", ARTICLE_A, ARTICLE_A.index("Jembatan itu"))]
