@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 # Bumped whenever parsing or chunking changes, so a re-sync re-indexes every article.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 # Lines that link to other stories ("Baca Juga: ...") are navigation, not content.
 _LINK_LINE = re.compile(
@@ -79,11 +79,21 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-        warning = f"{name}: not UTF-8, read as Windows-1252; re-save it as UTF-8 to be sure of its accents"
+        # UTF-8 with a few broken bytes (a bad paste, a cut file) keeps its other accents: it is
+        # UTF-8 when its valid multi-byte characters outnumber the bytes that are not.
+        replaced = raw.decode("utf-8-sig", errors="replace")
+        broken = replaced.count("\ufffd") - raw.count("\ufffd".encode())
+        wide = sum(1 for c in replaced if ord(c) > 127 and c != "\ufffd")
+        if wide > broken:
+            text = replaced
+            warning = (f"{name}: UTF-8 with {broken} broken character{'s' if broken > 1 else ''}, shown as "
+                       "\ufffd; re-save it as UTF-8 to mend them")
+        else:
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            warning = f"{name}: not UTF-8, read as Windows-1252; re-save it as UTF-8 to be sure of its accents"
     return _normalised(text, name), warning
 
 

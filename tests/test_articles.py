@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.articles import ArticleError, parse
+from index.articles import ArticleError, decode, parse
 from index.chunks import MAX_CHARS, chunk_spans, split_sentences
 
 from .conftest import SEEDS
@@ -41,6 +41,16 @@ def test_a_dateline_is_taken_off_and_an_aside_is_not(opening: str, source: str, 
     article = parse(f"Judul berita tentang pabrik\n\n{opening}\n".encode(), "a.txt")
     assert (article.source, article.place) == (source, place)
     assert article.text[article.blocks[0][0]:].startswith(content)
+
+
+def test_utf8_with_one_broken_byte_keeps_its_other_accents() -> None:
+    raw = "Kafé Jum'at di Tanjung\n\nWarga menggelar doa di kafé itu.".encode() + b" \xff Selesai.\n"
+    text, warning = decode(raw, "a.txt")
+    assert text == "Kafé Jum'at di Tanjung\n\nWarga menggelar doa di kafé itu. \ufffd Selesai.\n"
+    assert warning == "a.txt: UTF-8 with 1 broken character, shown as \ufffd; re-save it as UTF-8 to mend them"
+    latin = decode("Kafé Jum'at di Tanjung".encode("cp1252"), "b.txt")  # no UTF-8 at all: Windows-1252
+    assert latin == ("Kafé Jum'at di Tanjung", "b.txt: not UTF-8, read as Windows-1252; re-save it as UTF-8 "
+                     "to be sure of its accents")
 
 
 def test_first_line_that_is_a_sentence_is_not_a_title() -> None:
