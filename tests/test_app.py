@@ -215,7 +215,8 @@ def test_each_marker_is_a_link_to_its_citation() -> None:
     # No citation 3: shown as text, its brackets written so Markdown cannot make them a link.
     assert [n for _, n in links] == ["1", "2"] and "&#91;3&#93;" in shown
     first = json.loads(unquote(links[0][0]))
-    assert first == {"article": "a&b.txt", "start": 10, "end": 41, "span_start": 26, "span_end": 40}
+    assert first == {"article": "a&b.txt", "start": 10, "end": 41, "span_start": 26, "span_end": 40,
+                     "quote": "Kata <b>Xi</b>: 1 jam 25 menit."}
 
 
 def test_answer_text_cannot_load_an_image_or_hide_a_link() -> None:
