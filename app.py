@@ -334,11 +334,13 @@ def reply_parts(bot: Bot, question: str, history: list[dict[str, str]], turns: T
 
 
 def shown_question(message: str) -> str:
-    """The user's message as it appears in the chat: printable, shortened and HTML-escaped."""
+    """The user's message as it appears in the chat: printable, shortened, and shown as typed.
+    It is HTML-escaped inside an HTML block, where Markdown is not read: "# Heading **bold**"
+    stays as typed and an address is not made a link."""
     text = _CONTROL.sub(" ", message or "").strip()
     if len(text) > SHOWN_QUESTION_CHARS:
         text = text[:SHOWN_QUESTION_CHARS] + " …"
-    return html.escape(text)
+    return f'<div class="asked">{html.escape(text)}</div>' if text else ""
 
 
 def message_text(content: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -74,7 +75,17 @@ def default_persist_dir() -> Path:
     return Path(os.environ.get("QA_PERSIST_DIR") or ".qa-index")
 
 
+# Chroma's client set-up is not thread-safe: two clients made at once in one process can fail
+# inside Chroma ("'RustBindingsAPI' object has no attribute 'bindings'"), so they are made in turn.
+_CLIENTS = threading.Lock()
+
+
 def _client(persist_dir: Path, url: str | None) -> Any:
+    with _CLIENTS:
+        return _new_client(persist_dir, url)
+
+
+def _new_client(persist_dir: Path, url: str | None) -> Any:
     import chromadb
 
     settings = chromadb.Settings(anonymized_telemetry=False)

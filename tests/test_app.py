@@ -78,7 +78,7 @@ def test_bad_chat_input_gets_a_polite_line(client: Client, message: str) -> None
     reply = last_reply(chat)
     assert "\n" not in reply and "<details" not in reply
     assert reply.startswith("Sorry, ") and "Traceback" not in reply
-    shown = app.message_text(chat[0]["content"])
+    shown = html.unescape(re.sub(r"<[^>]+>", "", app.message_text(chat[0]["content"])))
     assert len(shown) <= app.SHOWN_QUESTION_CHARS + 2
 
 
@@ -90,7 +90,7 @@ def test_a_blank_chat_message_adds_nothing_through_the_api(client: Client, messa
 def test_script_text_is_escaped_in_the_chat(client: Client) -> None:
     script = "<script>alert(1)</script>"
     chat = client.predict(script, [], api_name="/chat")
-    assert app.message_text(chat[0]["content"]) == html.escape(script)
+    assert app.message_text(chat[0]["content"]) == f'<div class="asked">{html.escape(script)}</div>'
     reply = last_reply(chat)
     assert "<script" not in reply and "Traceback" not in reply
     assert reply.startswith(html.escape(client.predict(script, api_name="/ask")["text"]))
@@ -164,6 +164,14 @@ def test_a_malformed_history_is_an_error_not_ignored(history: object) -> None:
 
     answer = app.ask_json(NoBot(), "How long was the call?", history)  # type: ignore[arg-type]
     assert answer["found"] is False and answer["error"].startswith("history must be a list of")
+
+
+def test_the_users_question_is_shown_as_typed_and_read_back_as_typed() -> None:
+    typed = r"# Judul **tebal** \(a\) <b>x</b> [tautan](http://contoh.id) ok?"
+    shown = app.shown_question(typed)
+    # HTML-escaped inside an HTML block, where Markdown is not read
+    assert shown == f'<div class="asked">{html.escape(typed)}</div>'
+    assert app.plain_history([{"role": "user", "content": shown}]) == [{"role": "user", "content": typed}]
 
 
 def test_names_in_the_header_are_shown_literally() -> None:

@@ -89,6 +89,12 @@ def test_script_text_is_shown_not_run(page: Page) -> None:
     ask(page, script)
     expect(page.get_by_test_id("user").last).to_have_text(script)
     assert page.evaluate("typeof window.__pwned") == "undefined"
+    expect(page.get_by_test_id("bot").last).to_contain_text("Copy", timeout=ANSWER_TIMEOUT)  # answered
+    markdown = r"# Berapa lama **panggilan** itu? \(a\) [x](http://contoh.id)"
+    ask(page, markdown)
+    user = page.get_by_test_id("user").last
+    expect(user).to_have_text(markdown)  # as typed: no heading, no bold, no link
+    assert user.locator("h1, strong, a").count() == 0
 
 
 def _luminance(css: str) -> float:

@@ -165,6 +165,28 @@ def test_a_bad_write_batch_setting_is_one_line_and_touches_nothing(  # type: ign
     assert report.added == ["extra.txt"] and set(store.manifest()) == {*before, "extra.txt"}
 
 
+def test_stores_opened_at_once_in_several_threads_all_open(folder: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    Store(tmp_path / "index").sync(folder, embedder)
+    for _ in range(3):
+        start, results = threading.Barrier(4), []
+
+        def open_one() -> None:
+            start.wait()
+            try:
+                results.append(len(Store(tmp_path / "index").manifest()))
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                results.append(repr(exc))
+
+        threads = [threading.Thread(target=open_one) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert results == [2, 2, 2, 2]
+
+
 def test_unreachable_chroma_server_is_a_one_line_error() -> None:
     with pytest.raises(StoreError) as info:
         Store(url="http://127.0.0.1:9")
