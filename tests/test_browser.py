@@ -67,6 +67,9 @@ def ask(page: Page, text: str) -> None:
     box.fill(text)
     box.press("Enter")
     expect(page.get_by_test_id("bot")).to_have_count(replies + 1, timeout=ANSWER_TIMEOUT)
+    # Settled: a finished answer carries its Copy link, a refused question says Sorry. A
+    # question typed while the chat is still answering would not be sent.
+    expect(page.get_by_test_id("bot").last).to_contain_text(re.compile(r"\bCopy\b|^Sorry"), timeout=ANSWER_TIMEOUT)
 
 
 def test_answer_shows_sources_with_the_span_marked(page: Page) -> None:
@@ -89,7 +92,6 @@ def test_script_text_is_shown_not_run(page: Page) -> None:
     ask(page, script)
     expect(page.get_by_test_id("user").last).to_have_text(script)
     assert page.evaluate("typeof window.__pwned") == "undefined"
-    expect(page.get_by_test_id("bot").last).to_contain_text("Copy", timeout=ANSWER_TIMEOUT)  # answered
     markdown = r"# Berapa lama **panggilan** itu? \(a\) [x](http://contoh.id)"
     ask(page, markdown)
     user = page.get_by_test_id("user").last
