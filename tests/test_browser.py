@@ -69,7 +69,7 @@ def ask(page: Page, text: str) -> None:
     expect(page.get_by_test_id("bot")).to_have_count(replies + 1, timeout=ANSWER_TIMEOUT)
     # Settled: a finished answer carries its Copy link, a refused question says Sorry. A
     # question typed while the chat is still answering would not be sent.
-    expect(page.get_by_test_id("bot").last).to_contain_text(re.compile(r"\bCopy\b|^Sorry"), timeout=ANSWER_TIMEOUT)
+    expect(page.get_by_test_id("bot").last).to_contain_text(re.compile(r"Copy\s*$|^Sorry"), timeout=ANSWER_TIMEOUT)
 
 
 def test_answer_shows_sources_with_the_span_marked(page: Page) -> None:
